@@ -1,0 +1,41 @@
+# Set-up and checks. `make demo` and `make test` do everything on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck pytest test-postgres bench clean
+
+install: $(STAMP)
+
+# Re-installs only when the project's dependencies change: running it twice is a no-op.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/callcenter demo
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+# The suite against PostgreSQL (needs a server; see README "Testing on PostgreSQL").
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+test-postgres: install
+	CALLCENTER_TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache out callcenter.db*

@@ -1,0 +1,67 @@
+"""One settings class for the whole application (pydantic-settings).
+
+Every value can be set through an environment variable prefixed ``CALLCENTER_``
+(``CALLCENTER_DATABASE_URL``, ``CALLCENTER_SECRET_KEY``, ...) or a ``.env`` file.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Application settings; refuses unsafe defaults outside development."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./callcenter.db"
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    auto_migrate: bool = True
+    secret_key: str = DEVELOPMENT_SECRET
+    default_timezone: str = "Asia/Shanghai"
+    interval_minutes: int = Field(default=30, gt=0)
+
+    # Solver limits: suit a 2-core machine by default, scale with CALLCENTER_SOLVER_WORKERS.
+    solver_time_limit_seconds: float = Field(default=60.0, gt=0)
+    solver_workers: int = Field(default=2, ge=1)
+
+    # Scoring (art. 104-107): base-score weights and the pass mark.
+    weight_quality: float = 0.4
+    weight_exam: float = 0.2
+    weight_productivity: float = 0.3
+    weight_training: float = 0.1
+    pass_mark: float = 60.0
+
+    # Art. 40: at most this many agents on annual leave on one day.
+    max_concurrent_annual_leave: int = Field(default=1, ge=0)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "CALLCENTER_SECRET_KEY must be set to a private value outside development"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,39 @@
+"""Writing the append-only audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from callcenter.models import AuditLog
+
+
+def snapshot(record: SQLModel | None) -> dict[str, Any] | None:
+    """A JSON-safe image of a record for the before/after columns."""
+    return None if record is None else record.model_dump(mode="json")
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditLog:
+    """Append one audit row in the caller's transaction."""
+    row = AuditLog(
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    session.add(row)
+    return row

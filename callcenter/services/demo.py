@@ -1,0 +1,180 @@
+"""Load the demo centre into the database through the same validation as user imports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from callcenter.models import Agent, CallVolume, QuarterlyKpi, ScoringEvent, ShiftType, Team
+from callcenter.services.centres import create_centre, create_team
+from callcenter.services.imports import COLUMNS, ImportResult, import_rows
+from data.demo_centre import DemoCentre, build_demo_centre
+
+
+@dataclass
+class DemoSummary:
+    """What the demo built; printed by the CLI and written as ``summary.json``."""
+
+    centre: str
+    timezone: str
+    teams: int
+    agents: int
+    night_eligible: int
+    shift_types: list[str]
+    history_from: str
+    history_to: str
+    intervals: int
+    calls: float
+    holidays_in_history: list[str]
+    makeup_days_in_history: list[str]
+    kpi_quarter: str
+    kpi_rows: int
+    events: int
+    imports: list[str]
+
+    def lines(self) -> list[str]:
+        return [
+            f"Centre     {self.centre} ({self.timezone})",
+            f"Agents     {self.agents} in {self.teams} teams, {self.night_eligible} night-eligible",
+            f"Shifts     {', '.join(self.shift_types)}",
+            f"History    {self.history_from} .. {self.history_to}: {self.intervals} half-hours, "
+            f"{self.calls:,.0f} calls",
+            f"Holidays   {len(self.holidays_in_history)} statutory holiday days, "
+            f"{len(self.makeup_days_in_history)} make-up working days in the history",
+            f"Scoring    {self.kpi_rows} KPI rows for {self.kpi_quarter}, {self.events} events",
+        ]
+
+
+def load_demo(
+    session: Session, as_of: dt.date, out_dir: Path | None = None, seed: int = 20261125
+) -> DemoSummary:
+    """Build the demo centre for ``as_of`` and load it; running it again changes nothing."""
+    demo = build_demo_centre(as_of, seed=seed)
+    centre = create_centre(
+        session,
+        code=demo.code,
+        name=demo.name,
+        timezone=demo.timezone,
+        interval_minutes=demo.interval_minutes,
+        actor="demo",
+    )
+    for code, name in demo.teams:
+        create_team(session, centre, code=code, name=name, actor="demo")
+    existing = {
+        s.code for s in session.exec(select(ShiftType).where(ShiftType.centre_id == centre.id))
+    }
+    for spec in demo.shift_types:
+        if spec["id"] in existing:
+            continue
+        hour, minute = (int(x) for x in str(spec["start"]).split(":"))
+        assert centre.id is not None
+        session.add(
+            ShiftType(
+                centre_id=centre.id,
+                code=str(spec["id"]),
+                start_time=dt.time(hour, minute),
+                duration_minutes=int(str(spec["duration_minutes"])),
+                night=bool(spec["night"]),
+            )
+        )
+    results: list[ImportResult] = []
+    for kind, rows in (
+        ("agents", demo.agents),
+        ("volumes", demo.volumes),
+        ("kpis", demo.kpis),
+        ("events", demo.events),
+    ):
+        results.append(
+            import_rows(
+                session, centre, kind, rows, source=f"demo:{kind}", actor="demo", today=as_of
+            )
+        )
+        session.flush()
+    if out_dir is not None:
+        _write_inputs(demo, out_dir / "input")
+    summary = _summary(session, demo, centre.id, results)
+    if out_dir is not None:
+        _atomic_write(out_dir / "summary.json", json.dumps(summary.__dict__, indent=2))
+    return summary
+
+
+def _summary(
+    session: Session, demo: DemoCentre, centre_id: int | None, results: list[ImportResult]
+) -> DemoSummary:
+    def count(statement: Any) -> int:
+        return int(session.exec(statement).one())
+
+    agents = count(select(func.count()).select_from(Agent).where(Agent.centre_id == centre_id))
+    night = count(
+        select(func.count())
+        .select_from(Agent)
+        .where(Agent.centre_id == centre_id, Agent.night_eligible)
+    )
+    calls = session.exec(
+        select(func.coalesce(func.sum(CallVolume.calls), 0.0)).where(
+            CallVolume.centre_id == centre_id
+        )
+    ).one()
+    year, quarter = demo.last_quarter
+    return DemoSummary(
+        centre=f"{demo.code} {demo.name}",
+        timezone=demo.timezone,
+        teams=count(select(func.count()).select_from(Team).where(Team.centre_id == centre_id)),
+        agents=agents,
+        night_eligible=night,
+        shift_types=sorted(str(s["id"]) for s in demo.shift_types),
+        history_from=demo.history_start.isoformat(),
+        history_to=(demo.history_end - dt.timedelta(days=1)).isoformat(),
+        intervals=count(
+            select(func.count()).select_from(CallVolume).where(CallVolume.centre_id == centre_id)
+        ),
+        calls=float(calls),
+        holidays_in_history=[d.isoformat() for d in demo.holidays_in_history],
+        makeup_days_in_history=[d.isoformat() for d in demo.makeup_days_in_history],
+        kpi_quarter=f"{year} Q{quarter}",
+        kpi_rows=count(
+            select(func.count())
+            .select_from(QuarterlyKpi)
+            .where(QuarterlyKpi.year == year, QuarterlyKpi.quarter == quarter)
+        ),
+        events=count(select(func.count()).select_from(ScoringEvent)),
+        imports=[str(r) for r in results],
+    )
+
+
+def _write_inputs(demo: DemoCentre, folder: Path) -> None:
+    """The demo's data as the import CSVs, so users can see (and re-import) the formats."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, rows in (
+        ("agents", demo.agents),
+        ("volumes", demo.volumes),
+        ("kpis", demo.kpis),
+        ("events", demo.events),
+    ):
+        required, optional = COLUMNS[kind]
+        header = [c for c in required + optional if any(c in r for r in rows)]
+        with tempfile.NamedTemporaryFile(
+            "w", delete=False, dir=folder, suffix=".tmp", encoding="utf-8", newline=""
+        ) as handle:
+            writer = csv.DictWriter(handle, fieldnames=header)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(handle.name, folder / f"{kind}.csv")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", delete=False, dir=path.parent, suffix=".tmp", encoding="utf-8"
+    ) as handle:
+        handle.write(text)
+    os.replace(handle.name, path)

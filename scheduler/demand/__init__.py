@@ -1,0 +1,1 @@
+"""Demand engine: interval forecast of calls and AHT, and Erlang staffing (pure)."""

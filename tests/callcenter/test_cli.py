@@ -1,0 +1,79 @@
+"""End to end: the installed ``callcenter`` command against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from callcenter.db import make_engine
+from callcenter.models import Agent, CallVolume, QuarterlyKpi, ScoringEvent
+from tests.factories import AGENT_HEADER, write_csv
+
+CLI = str(Path(sys.executable).with_name("callcenter"))
+
+
+def run(args: list[str], database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CALLCENTER_DATABASE_URL": database_url}
+    return subprocess.run([CLI, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def counts(database_url: str) -> dict[str, int]:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        result = {m.__name__: int(session.exec(select(func.count()).select_from(m)).one())
+                  for m in (Agent, CallVolume, QuarterlyKpi, ScoringEvent)}
+    engine.dispose()
+    return result
+
+
+def test_demo_builds_the_centre_and_prints_a_summary(database_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    first = run(["demo", "--as-of", "2026-11-25", "--out", str(out)], database_url, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "120 in 4 teams" in first.stdout
+    assert "4032 half-hours" in first.stdout
+    after_first = counts(database_url)
+    assert after_first["Agent"] == 120 and after_first["CallVolume"] == 4032
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["agents"] == 120 and summary["kpi_quarter"] == "2026 Q3"
+    assert (out / "input" / "volumes.csv").read_text().startswith("interval_start,calls")
+    second = run(["demo", "--as-of", "2026-11-25", "--out", str(out)], database_url, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert counts(database_url) == after_first
+
+
+def test_import_bad_file_exits_2_naming_rows_and_writes_nothing(database_url: str,
+                                                                tmp_path: Path) -> None:
+    assert run(["centre", "create", "C1", "--name", "Site"], database_url, tmp_path).returncode == 0
+    assert run(["team", "create", "T1", "--name", "One"], database_url, tmp_path).returncode == 0
+    bad = write_csv(tmp_path / "agents.csv", AGENT_HEADER, [
+        ["A001", "Wang", "T1", "2020-01-01", "2019-01-01", 2400, "true"],
+        ["A002", "Li", "T1", "2020-02-31", "2019-01-01", 2400, "true"],
+        ["A003", "Zhao", "T7", "2020-01-01", "2019-01-01", 2400, "true"],
+        ["A001", "Wang", "T1", "2020-01-01", "2019-01-01", 2400, "true"],
+        ["A004", "Sun", "T1", "2020-01-01", "2019-01-01", -1, "true"],
+    ])
+    result = run(["import", "agents", str(bad)], database_url, tmp_path)
+    assert result.returncode == 2
+    for needle in ("line 3", "line 4", "line 5", "line 6", "agents.csv", "nothing written"):
+        assert needle in result.stderr
+    assert counts(database_url)["Agent"] == 0
+    good = write_csv(tmp_path / "good.csv", AGENT_HEADER, [
+        ["A001", "Wang", "T1", "2020-01-01", "2019-01-01", 2400, "true"]])
+    assert "1 inserted" in run(["import", "agents", str(good)], database_url, tmp_path).stdout
+    assert "1 unchanged" in run(["import", "agents", str(good)], database_url, tmp_path).stdout
+    assert counts(database_url)["Agent"] == 1
+
+
+def test_db_commands_report_the_revision(empty_database_url: str, tmp_path: Path) -> None:
+    assert "empty" in run(["db", "current"], empty_database_url, tmp_path).stdout
+    assert "revision 0001" in run(["db", "upgrade"], empty_database_url, tmp_path).stdout
+    assert "revision None" in run(["db", "downgrade", "base"], empty_database_url,
+                                  tmp_path).stdout
