@@ -7,7 +7,6 @@ the row or JSON path, and what is wrong). Errors become exit codes only here, at
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path

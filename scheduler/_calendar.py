@@ -71,7 +71,9 @@ def _load_year(country: str, year: int) -> tuple[frozenset[dt.date], frozenset[d
                 if chinese_calendar.is_holiday(d)
                 and (d.weekday() < 5 or chinese_calendar.get_holiday_detail(d)[1] is not None)
             )
-            makeup = frozenset(d for d in days if d.weekday() >= 5 and chinese_calendar.is_workday(d))
+            makeup = frozenset(
+                d for d in days if d.weekday() >= 5 and chinese_calendar.is_workday(d)
+            )
             return off, makeup
         except NotImplementedError:
             pass  # year not covered by chinese_calendar yet: fall back to statutory days only
