@@ -23,9 +23,13 @@ app = typer.Typer(help="Call-centre workforce engine.", no_args_is_help=True, ad
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 centre_app = typer.Typer(help="Centres (sites).", no_args_is_help=True)
 team_app = typer.Typer(help="Teams of a centre.", no_args_is_help=True)
+score_app = typer.Typer(help="Quarterly and annual scores (art. 104-107).", no_args_is_help=True)
+event_app = typer.Typer(help="Scoring events (HR).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(centre_app, name="centre")
 app.add_typer(team_app, name="team")
+app.add_typer(score_app, name="score")
+app.add_typer(event_app, name="event")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -63,8 +67,8 @@ def demo(
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the demo generator.")] = 20261125,
 ) -> None:
-    """Build the demo centre in the database and print a summary."""
-    from callcenter.services.demo import load_demo
+    """Build the demo centre, score its last quarter, write the report, print a summary."""
+    from callcenter.services.demo import run_demo
 
     settings = get_settings()
     today = (
@@ -72,12 +76,13 @@ def demo(
         if as_of
         else dt.datetime.now(ZoneInfo(settings.default_timezone)).date()
     )
+    database = _safe_url(settings.database_url)
     with session_scope() as session:
-        summary = load_demo(session, today, out, seed=seed)
-    typer.echo(f"Demo centre loaded into {_safe_url(settings.database_url)} (as of {today}).")
-    for line in summary.lines():
+        run = run_demo(session, today, out, settings=settings, database=database, seed=seed)
+    typer.echo(f"Demo centre loaded into {database} (as of {today}).")
+    for line in run.lines():
         typer.echo(f"  {line}")
-    typer.echo(f"  Report     {out}/summary.json, input CSVs in {out}/input/")
+    typer.echo(f"  Report     {out / 'index.html'}")
 
 
 @app.command("import")
@@ -158,6 +163,114 @@ def team_create(
             session, resolve_centre(session, centre), code=code, name=name, actor="cli"
         )
     typer.echo(f"team {team.code}")
+
+
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="CSV file, or XLSX when the name ends in .xlsx.")
+]
+
+
+@score_app.command("quarter")
+@edge
+def score_quarter(
+    year: Annotated[int, typer.Option(help="Year.")],
+    quarter: Annotated[int, typer.Option(help="Quarter 1-4.", min=1, max=4)],
+    out: OutOption = None,
+    centre: CentreOption = None,
+    close: Annotated[bool, typer.Option(help="Freeze the quarter after computing.")] = False,
+) -> None:
+    """Quarterly scores from the database; stored, and written to --out (else stdout)."""
+    from callcenter.services.centres import resolve_centre
+    from callcenter.services.scores import compute_quarter, quarter_rows
+    from scoring import QUARTER_FIELDS
+
+    with session_scope() as session:
+        target = resolve_centre(session, centre)
+        scores = compute_quarter(
+            session, target, year, quarter, settings=get_settings(), actor="cli", freeze=close
+        )
+        rows = quarter_rows(session, scores)
+    _emit(out, QUARTER_FIELDS, rows)
+    failed = sum(1 for s in scores if s.failed)
+    typer.echo(f"{year} Q{quarter}: {len(scores)} agents scored, {failed} failed", err=True)
+
+
+@score_app.command("year")
+@edge
+def score_year(
+    year: Annotated[int, typer.Option(help="Year.")],
+    out: OutOption = None,
+    centre: CentreOption = None,
+) -> None:
+    """Annual-excellence nominations (art. 104 R8) from the stored quarterly scores."""
+    from callcenter.services.centres import resolve_centre
+    from callcenter.services.scores import compute_year, year_rows
+    from scoring import YEAR_FIELDS
+
+    with session_scope() as session:
+        target = resolve_centre(session, centre)
+        scores = compute_year(session, target, year, actor="cli")
+        rows = year_rows(session, scores)
+    _emit(out, YEAR_FIELDS, rows)
+    nominated = sum(1 for s in scores if s.nominated)
+    typer.echo(f"{year}: {len(scores)} agents ranked, {nominated} nominated", err=True)
+
+
+def _emit(out: Path | None, columns: tuple[str, ...], rows: list[dict[str, object]]) -> None:
+    from callcenter.services.exports import table_csv, write_table
+
+    if out is None:
+        typer.echo(table_csv(columns, rows), nl=False)
+    else:
+        write_table(out, columns, rows)
+
+
+@event_app.command("add")
+@edge
+def event_add(
+    event_id: str,
+    agent: Annotated[str, typer.Option(help="Agent id (employee number).")],
+    date: Annotated[str, typer.Option(help="Date of the event, YYYY-MM-DD.")],
+    code: Annotated[str, typer.Option(help="Rule code (R5-R7, P1-P14, S1-S11, G1-G13) or mark.")],
+    note: Annotated[str, typer.Option(help="What happened.")] = "",
+    reason: Annotated[
+        str | None, typer.Option(help="Why: required to correct an existing event id.")
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Who records it (for the audit log).")] = "cli",
+    centre: CentreOption = None,
+) -> None:
+    """Record a scoring event, or correct one (same id, with --reason)."""
+    from callcenter.services.centres import resolve_centre
+    from callcenter.services.events import record_event
+
+    with session_scope() as session:
+        event = record_event(
+            session,
+            resolve_centre(session, centre),
+            event_id=event_id,
+            agent_no=agent,
+            date=_parse_date(date, "--date"),
+            code=code,
+            note=note,
+            actor=actor,
+            reason=reason,
+        )
+    typer.echo(f"event {event.event_id}: {event.code} on {event.date}")
+
+
+@event_app.command("delete")
+@edge
+def event_delete(
+    event_id: str,
+    reason: Annotated[str, typer.Option(help="Why the event is withdrawn (audited).")],
+    actor: Annotated[str, typer.Option(help="Who deletes it (for the audit log).")] = "cli",
+) -> None:
+    """Withdraw a scoring event (kept, marked deleted, audited)."""
+    from callcenter.services.events import delete_event
+
+    with session_scope() as session:
+        delete_event(session, event_id, actor=actor, reason=reason)
+    typer.echo(f"event {event_id} deleted")
 
 
 def _parse_date(text: str, option: str) -> dt.date:

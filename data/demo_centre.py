@@ -176,9 +176,9 @@ def _kpis(centre: DemoCentre, rng: np.random.Generator) -> None:
         if dt.date.fromisoformat(agent["hire_date"]) > q_end:
             continue
         weak = i % 17 == 5  # a handful of struggling agents, to show failed quarters
-        calls = max(0, int(rng.normal(2300 if weak else 2700, 350)))
-        quality = float(np.clip(rng.normal(62 if weak else 86, 6), 0, 100))
-        exam = float(np.clip(rng.normal(58 if weak else 84, 8), 0, 100))
+        calls = max(0, int(rng.normal(1800 if weak else 2700, 350)))
+        quality = float(np.clip(rng.normal(52 if weak else 86, 6), 0, 100))
+        exam = float(np.clip(rng.normal(45 if weak else 84, 8), 0, 100))
         required = int(rng.integers(0, 5))
         attended = required - int(rng.integers(0, 2)) if required else 0
         centre.kpis.append({

@@ -14,10 +14,22 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from callcenter.models import Agent, CallVolume, QuarterlyKpi, ScoringEvent, ShiftType, Team
+from callcenter.config import Settings
+from callcenter.models import (
+    Agent,
+    CallVolume,
+    Centre,
+    QuarterlyKpi,
+    ScoringEvent,
+    ShiftType,
+    Team,
+)
+from callcenter.services import report
 from callcenter.services.centres import create_centre, create_team
+from callcenter.services.exports import write_table
 from callcenter.services.imports import COLUMNS, ImportResult, import_rows
-from data.demo_centre import DemoCentre, build_demo_centre
+from callcenter.services.scores import compute_quarter, quarter_rows
+from data.demo_centre import DemoCentre, build_demo_centre, previous_quarter
 
 
 @dataclass
@@ -52,6 +64,90 @@ class DemoSummary:
             f"{len(self.makeup_days_in_history)} make-up working days in the history",
             f"Scoring    {self.kpi_rows} KPI rows for {self.kpi_quarter}, {self.events} events",
         ]
+
+
+@dataclass
+class DemoRun:
+    """Everything the demo did: the load summary plus each later stage's summary lines."""
+
+    summary: DemoSummary
+    stages: list[tuple[str, list[str]]]
+
+    def lines(self) -> list[str]:
+        lines = self.summary.lines()
+        for _name, stage_lines in self.stages:
+            lines.extend(stage_lines)
+        return lines
+
+
+def run_demo(
+    session: Session,
+    as_of: dt.date,
+    out_dir: Path,
+    *,
+    settings: Settings,
+    database: str,
+    seed: int = 20261125,
+) -> DemoRun:
+    """The full demo pipeline: load the centre, score the last quarter, write the report."""
+    summary = load_demo(session, as_of, out_dir, seed=seed)
+    centre = session.exec(select(Centre).where(Centre.code == "DEMO")).one()
+    nav = [("Overview", "index.html"), ("Scores", "scores.html")]
+    stages = [("scores", _score_last_quarter(session, centre, as_of, out_dir, settings, nav))]
+    run = DemoRun(summary=summary, stages=stages)
+    links = [
+        ("Quarterly scores", "scores.html"),
+        ("scores.csv", "scores.csv"),
+        ("summary.json", "summary.json"),
+        ("input CSV files", "input/"),
+    ]
+    report.write_page(
+        out_dir / "index.html",
+        report.render(
+            "report_index.html",
+            title=f"Demo report: {summary.centre}",
+            as_of=as_of.isoformat(),
+            database=database,
+            lines=run.lines(),
+            links=links,
+            nav=nav,
+        ),
+    )
+    return run
+
+
+def _score_last_quarter(
+    session: Session,
+    centre: Centre,
+    as_of: dt.date,
+    out_dir: Path,
+    settings: Settings,
+    nav: list[tuple[str, str]],
+) -> list[str]:
+    from scoring import QUARTER_FIELDS, load_rule_table
+
+    year, quarter = previous_quarter(as_of)
+    scores = compute_quarter(session, centre, year, quarter, settings=settings, actor="demo")
+    rows = quarter_rows(session, scores)
+    write_table(out_dir / "scores.csv", QUARTER_FIELDS, rows)
+    report.write_page(
+        out_dir / "scores.html",
+        report.score_page(
+            centre=centre.name,
+            year=year,
+            quarter=quarter,
+            rows=rows,
+            version=load_rule_table().version,
+            pass_mark=settings.pass_mark,
+            nav=nav,
+        ),
+    )
+    failed = sum(s.failed for s in scores)
+    flagged = sum(s.termination_review or s.zeroed or s.standby_training for s in scores)
+    return [
+        f"Scores     {year} Q{quarter}: {len(scores)} agents, {failed} failed, "
+        f"{flagged} flagged for HR"
+    ]
 
 
 def load_demo(

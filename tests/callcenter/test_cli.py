@@ -77,3 +77,48 @@ def test_db_commands_report_the_revision(empty_database_url: str, tmp_path: Path
     assert "revision 0001" in run(["db", "upgrade"], empty_database_url, tmp_path).stdout
     assert "revision None" in run(["db", "downgrade", "base"], empty_database_url,
                                   tmp_path).stdout
+
+
+def test_score_quarter_and_year_write_csv_and_xlsx(database_url: str, tmp_path: Path) -> None:
+    assert run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r")], database_url,
+               tmp_path).returncode == 0
+    assert (tmp_path / "r" / "scores.html").read_text().count("<svg") == 1
+    csv_out = tmp_path / "q3.csv"
+    result = run(["score", "quarter", "--year", "2026", "--quarter", "3", "--out", str(csv_out)],
+                 database_url, tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = csv_out.read_text().splitlines()
+    assert lines[0] == ("agent_id,year,quarter,base_score,reward_points,penalty_points,"
+                        "final_score,zeroed,failed,disqualified_annual,termination_review,"
+                        "standby_training,explanation")
+    assert len(lines) == 121
+    xlsx = tmp_path / "q3.xlsx"
+    assert run(["score", "quarter", "--year", "2026", "--quarter", "3", "--out", str(xlsx)],
+               database_url, tmp_path).returncode == 0
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx).active
+    assert sheet is not None and sheet.max_row == 121 and sheet["A1"].value == "agent_id"
+    year = run(["score", "year", "--year", "2026"], database_url, tmp_path)
+    assert year.returncode == 0, year.stderr
+    rows = year.stdout.splitlines()
+    assert rows[0].startswith("agent_id,year,quarters_scored,mean_final_score")
+    assert sum(",true,false," in r or ",true,true," in r for r in rows[1:]) >= 3
+
+
+def test_event_add_refuses_unknown_code_and_delete_needs_a_reason(database_url: str,
+                                                                  tmp_path: Path) -> None:
+    assert run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r")], database_url,
+               tmp_path).returncode == 0
+    bad = run(["event", "add", "X1", "--agent", "A001", "--date", "2026-08-01", "--code", "P99"],
+              database_url, tmp_path)
+    assert bad.returncode == 2 and "unknown code" in bad.stderr
+    good = run(["event", "add", "X1", "--agent", "A001", "--date", "2026-08-01", "--code", "P7",
+                "--actor", "hr.li"], database_url, tmp_path)
+    assert good.returncode == 0, good.stderr
+    no_reason = run(["event", "delete", "X1"], database_url, tmp_path)
+    assert no_reason.returncode == 2
+    assert run(["event", "delete", "X1", "--reason", "duplicate"], database_url,
+               tmp_path).returncode == 0
+    missing = run(["score", "year", "--year", "2019"], database_url, tmp_path)
+    assert missing.returncode == 2 and "no quarterly scores" in missing.stderr

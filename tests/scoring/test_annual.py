@@ -70,6 +70,13 @@ def test_twenty_agents_three_nominees() -> None:
     assert not any(r.tie_at_cut for r in y.values())
 
 
+@pytest.mark.parametrize(("headcount", "nominees"), [(12, 1), (30, 3)])
+def test_fifteen_percent_cap_at_12_and_30_agents(headcount: int, nominees: int) -> None:
+    # 15 % of 12 is 1.8 -> 1 nominee; 15 % of 30 is 4.5 -> 4, capped at the top three.
+    y = flat({f"A{i:02}": f"{95 - i}.00" for i in range(headcount)}, headcount=headcount)
+    assert sorted(a for a, r in y.items() if r.nominated) == [f"A{i:02}" for i in range(nominees)]
+
+
 def test_seven_agents_one_nominee() -> None:
     y = flat({f"A{i}": f"{90 - i}.00" for i in range(7)}, headcount=7)
     assert sum(r.nominated for r in y.values()) == 1
