@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     solver_time_limit_seconds: float = Field(default=60.0, gt=0)
     solver_workers: int = Field(default=2, ge=1)
 
+    # Rostering rules the customer left as settings (art. 31, art. 30-41).
+    roster_averaging_weeks: int = Field(default=4, ge=1)
+    roster_min_rest_minutes: int = Field(default=720, ge=0)
+    roster_max_consecutive_work_days: int = Field(default=6, ge=1)
+
     # Scoring (art. 104-107): base-score weights and the pass mark.
     weight_quality: float = 0.4
     weight_exam: float = 0.2
