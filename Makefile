@@ -35,6 +35,7 @@ test-postgres: install
 	CALLCENTER_TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from benchmarks import bench_import
+from benchmarks import bench_import, bench_staffing
 
 
 def main() -> None:
     print(bench_import.run())
+    print(bench_staffing.run())
 
 
 if __name__ == "__main__":

@@ -286,7 +286,9 @@ class _Placed:
         segments: list[tuple[int, int]] = []
         cursor = self.start
         for _, begin, finish in sorted(self.breaks, key=lambda item: item[1]):
-            begin, finish = max(begin, self.start), min(finish, self.end)
+            # a break (partly) outside the shift only removes the part inside it
+            begin = min(max(begin, self.start), self.end)
+            finish = max(min(finish, self.end), begin)
             if begin > cursor:
                 segments.append((cursor, begin))
             cursor = max(cursor, finish)

@@ -27,6 +27,7 @@ from callcenter.models import (
 from callcenter.services import report
 from callcenter.services.centres import create_centre, create_team
 from callcenter.services.exports import write_table
+from callcenter.services.forecasting import forecast_and_staff_demo
 from callcenter.services.imports import COLUMNS, ImportResult, import_rows
 from callcenter.services.scores import compute_quarter, quarter_rows
 from data.demo_centre import DemoCentre, build_demo_centre, previous_quarter
@@ -89,12 +90,21 @@ def run_demo(
     database: str,
     seed: int = 20261125,
 ) -> DemoRun:
-    """The full demo pipeline: load the centre, score the last quarter, write the report."""
+    """The full demo pipeline: load the centre, forecast and staff the next 4 weeks, score
+    the last quarter, write the report."""
     summary = load_demo(session, as_of, out_dir, seed=seed)
     centre = session.exec(select(Centre).where(Centre.code == "DEMO")).one()
     nav = [("Overview", "index.html"), ("Scores", "scores.html")]
-    stages = [("scores", _score_last_quarter(session, centre, as_of, out_dir, settings, nav))]
+    start = as_of + dt.timedelta(days=7 - as_of.weekday())  # the Monday after as_of
+    demand = forecast_and_staff_demo(session, centre, start, days=28)
+    stages = [
+        ("demand", demand.lines()),
+        ("scores", _score_last_quarter(session, centre, as_of, out_dir, settings, nav)),
+    ]
     run = DemoRun(summary=summary, stages=stages)
+    _atomic_write(
+        out_dir / "summary.json", json.dumps({**summary.__dict__, "stages": dict(stages)}, indent=2)
+    )
     links = [
         ("Quarterly scores", "scores.html"),
         ("scores.csv", "scores.csv"),

@@ -672,3 +672,15 @@ def test_changing_one_agent_leaves_other_agents_hard_violations_alone(
         return Counter((v.rule, v.agent) for v in report.violations if v.agent != moved)
 
     assert others(assignments) == others(changed)
+
+
+def test_a_break_after_the_shift_does_not_extend_the_time_on_the_phones() -> None:
+    # found by the minute-by-minute property: a meal starting after a 4-hour shift ended
+    # used to stretch the shift's phone time to the meal's start
+    from scheduler._check import _Placed
+
+    placed = _Placed.__new__(_Placed)
+    object.__setattr__(placed, "start", 540)
+    object.__setattr__(placed, "end", 780)
+    object.__setattr__(placed, "breaks", (("meal", 781, 796),))
+    assert placed.on_phones() == [(540, 780)]
