@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     auto_migrate: bool = True
     secret_key: str = DEVELOPMENT_SECRET
+    access_token_minutes: int = Field(default=8 * 60, gt=0)
     default_timezone: str = "Asia/Shanghai"
     interval_minutes: int = Field(default=30, gt=0)
 
@@ -63,6 +64,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CALLCENTER_SECRET_KEY must be set to a private value outside development"
             )
+        if len(self.secret_key.encode()) < 32:
+            raise ValueError("CALLCENTER_SECRET_KEY must be at least 32 bytes (HS256, RFC 7518)")
         return self
 
 

@@ -101,6 +101,8 @@ def run_demo(
         ("demand", demand.lines()),
         ("scores", _score_last_quarter(session, centre, as_of, out_dir, settings, nav)),
     ]
+    if settings.environment != "production":
+        stages.append(("log-ins", _demo_users(session, centre)))
     run = DemoRun(summary=summary, stages=stages)
     _atomic_write(
         out_dir / "summary.json", json.dumps({**summary.__dict__, "stages": dict(stages)}, indent=2)
@@ -124,6 +126,42 @@ def run_demo(
         ),
     )
     return run
+
+
+DEMO_USERS = [
+    ("admin", "admin", None),
+    ("supervisor", "supervisor", None),
+    ("hr", "hr", None),
+    ("a001", "agent", "A001"),
+    ("a002", "agent", "A002"),
+]
+
+
+def demo_password(username: str) -> str:
+    return f"demo-{username}-2026"
+
+
+def _demo_users(session: Session, centre: Centre) -> list[str]:
+    """Demo log-ins (password ``demo-<username>-2026``): never created in production."""
+    from callcenter.models import User
+    from callcenter.services.users import create_user
+
+    for username, role, agent in DEMO_USERS:
+        if session.exec(select(User).where(User.username == username)).first() is None:
+            create_user(
+                session,
+                username=username,
+                password=demo_password(username),
+                role=role,
+                agent_no=agent,
+                centre=centre,
+                actor="demo",
+            )
+    return [
+        "Log-ins    "
+        + ", ".join(f"{u} / demo-{u}" for u, _, _ in DEMO_USERS)
+        + " (callcenter serve, then http://127.0.0.1:8000/)"
+    ]
 
 
 def _score_last_quarter(

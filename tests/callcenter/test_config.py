@@ -21,7 +21,9 @@ def test_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(environment="production", secret_key=DEVELOPMENT_SECRET, _env_file=None)  # type: ignore[call-arg]
-    assert Settings(environment="production", secret_key="s3cret-value", _env_file=None)  # type: ignore[call-arg]
+    assert Settings(environment="production", secret_key="s3cret-value" * 3, _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        Settings(environment="production", secret_key="short", _env_file=None)  # type: ignore[call-arg]
 
 
 def test_unknown_time_zone_is_refused() -> None:

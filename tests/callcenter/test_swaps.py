@@ -7,17 +7,12 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
-import scheduler
-from callcenter.config import Settings
 from callcenter.errors import RuleRefused
-from callcenter.models import Agent, Centre, Roster, ShiftType, Team
+from callcenter.models import Centre, Roster
 from callcenter.services.rosters import (
-    build_problem,
     load_roster,
     publish_roster,
     roster_diff,
-    store_problem,
-    store_roster,
 )
 from callcenter.services.swaps import (
     consent_swap,
@@ -25,51 +20,8 @@ from callcenter.services.swaps import (
     earliest_swap_date,
     request_swap,
 )
-from tests.factories import make_agent, make_centre
-
-START = dt.date(2026, 11, 30)  # a Monday
-TODAY = dt.date(2026, 11, 25)
-MONDAY = dt.date(2026, 12, 7)
-PATTERN = {"A1": "D08", "A2": "D08", "A3": "E14", "A4": "N22"}
-
-
-def published(session: Session, min_rest: int = 720) -> dict[str, Agent]:
-    """Four agents on fixed Monday-Friday patterns, 14 days, published as version 1."""
-    centre = make_centre(session, teams=("T1",))
-    assert centre.id is not None
-    for code, start, night in (("D08", dt.time(8), False), ("E14", dt.time(14), False),
-                               ("N22", dt.time(22), True)):
-        session.add(ShiftType(centre_id=centre.id, code=code, start_time=start,
-                              duration_minutes=420, night=night))
-    team = session.exec(select(Team)).one()
-    agents = {no: make_agent(session, centre, team, no, hire=dt.date(2020, 1, 1),
-                             weekly_minutes=2100, night_eligible=(no == "A4"))
-              for no in PATTERN}
-    settings = Settings(_env_file=None, roster_min_rest_minutes=min_rest,  # type: ignore[call-arg]
-                        roster_averaging_weeks=2)
-    problem = build_problem(session, centre, START, 14, settings=settings, name="w49")
-    assignments = []
-    for offset in range(14):
-        day = START + dt.timedelta(days=offset)
-        if day.weekday() >= 5:
-            continue
-        for agent, shift in PATTERN.items():
-            begin, end = problem.shift_window(shift, day)
-            assignments.append({"agent": agent, "date": day.isoformat(), "shift": shift,
-                                "start": begin.strftime("%Y-%m-%dT%H:%M"),
-                                "end": end.strftime("%Y-%m-%dT%H:%M"), "breaks": []})
-    draft = scheduler.Roster.model_validate({"problem": "w49", "status": "FEASIBLE",
-                                             "objective": 0, "assignments": assignments})
-    report = scheduler.check_roster(problem, draft)
-    assert report.ok, report.to_text()
-    roster = draft.model_copy(update={"objective": report.objective, "penalties": tuple(
-        scheduler.Penalty(rule=p.rule, subject=p.subject, amount=p.amount)
-        for p in report.penalties)})
-    row = store_roster(session, centre, store_problem(session, centre, problem, actor="t"),
-                       roster, actor="t")
-    publish_roster(session, row.id or 0, actor="sup")
-    session.commit()
-    return agents
+from tests.factories import MONDAY, START, TODAY
+from tests.factories import publish_fixed_roster as published
 
 
 def test_stored_roster_loads_back_identically(session: Session) -> None:

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per area. Routes stay thin: services own the rules."""
