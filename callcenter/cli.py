@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from callcenter.commands_demand import register as register_demand_commands
+from callcenter.commands_roster import register as register_roster_commands
 from callcenter.commands_service import register as register_service_commands
 from callcenter.config import get_settings
 from callcenter.db import current_revision, downgrade, make_engine, session_scope, upgrade
@@ -34,6 +35,7 @@ app.add_typer(score_app, name="score")
 app.add_typer(event_app, name="event")
 register_demand_commands(app)
 register_service_commands(app)
+register_roster_commands(app)
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -54,12 +54,37 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port.")] = 8000,
+        solve_workers: Annotated[
+            int, typer.Option(help="Solve-job worker processes to start beside the server.")
+        ] = 1,
     ) -> None:
-        """The API, the web pages and the job scheduler."""
+        """The API, the web pages, solve-job workers and the job scheduler."""
         import uvicorn
 
         from callcenter.api import create_app
         from callcenter.config import get_settings
         from callcenter.db import get_engine
+        from callcenter.jobs.solve import LocalProcessRunner
 
-        uvicorn.run(create_app(get_settings(), get_engine()), host=host, port=port)
+        engine = get_engine()  # migrates before any worker starts
+        runner = LocalProcessRunner(solve_workers)
+        runner.start()
+        try:
+            uvicorn.run(create_app(get_settings(), engine), host=host, port=port)
+        finally:
+            runner.stop()
+
+    @app.command()
+    def worker(
+        once: Annotated[bool, typer.Option(help="Run at most one job, then exit.")] = False,
+    ) -> None:
+        """Run roster solve jobs from the database queue until stopped."""
+        import signal
+
+        from callcenter.db import get_engine
+        from callcenter.jobs.solve import run_worker
+
+        stopping: list[bool] = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        done = run_worker(get_engine(), once=once, should_stop=lambda: bool(stopping))
+        typer.echo(f"worker stopped after {done} job(s)")

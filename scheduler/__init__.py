@@ -3,6 +3,7 @@
 No database, no web, no global state: everything here takes plain data and returns plain data.
 """
 
+from scheduler._breaks import BreakPattern, break_patterns
 from scheduler._calendar import HolidayCalendar
 from scheduler._check import (
     CheckReport,
@@ -50,6 +51,7 @@ from scheduler._problem import (
     save_roster,
     weekend_of,
 )
+from scheduler._solver import SolveProgress, explain_infeasibility, solve
 
 __all__ = [
     "Agent",
@@ -57,6 +59,7 @@ __all__ = [
     "Assignment",
     "AveragingBlock",
     "Break",
+    "BreakPattern",
     "Breaks",
     "CheckReport",
     "Contract",
@@ -80,17 +83,21 @@ __all__ = [
     "RosterProblem",
     "Rules",
     "ShiftType",
+    "SolveProgress",
     "SolverError",
     "Violation",
     "Weights",
     "annual_leave_conflicts",
+    "break_patterns",
     "check_roster",
     "ensure_annual_leave_within_limit",
+    "explain_infeasibility",
     "leave_credit_minutes",
     "load_problem",
     "load_roster",
     "problem_to_json",
     "roster_to_json",
     "save_roster",
+    "solve",
     "weekend_of",
 ]

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from callcenter import __version__
 from callcenter.api.deps import Clock
-from callcenter.api.routes import auth, me, rosters, scores, workflows
+from callcenter.api.routes import auth, jobs, me, rosters, scores, workflows
 from callcenter.config import Settings
 from callcenter.errors import (
     AppError,
@@ -57,6 +57,6 @@ def create_app(settings: Settings, engine: Engine, clock: Clock | None = None) -
     app.state.clock = clock or Clock()
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(EngineError, _app_error)
-    for module in (auth, me, workflows, scores, rosters):
+    for module in (auth, me, workflows, scores, rosters, jobs):
         app.include_router(module.router)
     return app

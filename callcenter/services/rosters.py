@@ -154,6 +154,34 @@ def build_problem(
     )
 
 
+def planned_demand(
+    session: Session, centre: Centre, start: dt.date, days: int
+) -> list[tuple[dt.datetime, int]]:
+    """Agents needed on the phones per interval from the newest staffing plan covering the
+    period (intervals the plan does not cover are left without demand)."""
+    from callcenter.models import StaffingPlan, StaffingRequirement
+
+    zone = ZoneInfo(centre.timezone)
+    first = dt.datetime.combine(start, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+    last = first + dt.timedelta(days=days)
+    needed: dict[dt.datetime, int] = {}
+    plans = session.exec(
+        select(StaffingPlan)
+        .where(StaffingPlan.centre_id == centre.id)
+        .order_by(col(StaffingPlan.id))
+    )
+    for plan in plans:  # oldest first: newer plans overwrite
+        for row in session.exec(
+            select(StaffingRequirement).where(
+                StaffingRequirement.plan_id == plan.id,
+                StaffingRequirement.interval_start >= first,
+                StaffingRequirement.interval_start < last,
+            )
+        ):
+            needed[row.interval_start] = row.agents
+    return sorted(needed.items())
+
+
 def _before_hire_or_after_leaving(agent: Agent, first: dt.date, last: dt.date) -> list[dt.date]:
     days = []
     day = first

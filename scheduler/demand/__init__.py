@@ -11,6 +11,13 @@ from scheduler.demand._erlang import (
     erlang_c_metrics,
     log_erlang_b,
 )
+from scheduler.demand._backtest import (
+    BACKTEST_METHODS,
+    BacktestScore,
+    RollingBacktest,
+    mstl_ets_forecast,
+    rolling_backtest,
+)
 from scheduler.demand._errors import (
     DemandError,
     ForecastInputError,
@@ -25,6 +32,7 @@ from scheduler.demand._forecast import (
     backtest,
     forecast,
 )
+from scheduler.demand._patience import KaplanMeier, exponential_patience, kaplan_meier
 from scheduler.demand._staffing import (
     TARGET_TOLERANCE,
     Staffing,
@@ -35,13 +43,17 @@ from scheduler.demand._staffing import (
 )
 
 __all__ = [
+    "BACKTEST_METHODS",
     "Backtest",
+    "BacktestScore",
     "BacktestWeek",
     "DemandError",
     "ForecastInputError",
     "ForecastSettings",
     "HISTORY_COLUMNS",
+    "KaplanMeier",
     "QueueMetrics",
+    "RollingBacktest",
     "Staffing",
     "StaffingInfeasibleError",
     "StaffingInputError",
@@ -53,8 +65,12 @@ __all__ = [
     "erlang_b",
     "erlang_c",
     "erlang_c_metrics",
+    "exponential_patience",
     "forecast",
+    "kaplan_meier",
     "log_erlang_b",
+    "mstl_ets_forecast",
+    "rolling_backtest",
     "scheduled_agents",
     "shrinkage_fraction",
 ]

@@ -60,6 +60,9 @@ class ForecastSettings:
     trend_damping: float = 0.8
     default_holiday_ratio: float = 0.6
     holiday_window_days: int = 14
+    min_open_share: float = 0.5
+    month_day_min_months: int = 3
+    month_day_shrinkage: float = 3.0
 
     def __post_init__(self) -> None:
         if self.shape_weeks < 1 or self.level_weeks < 1:
@@ -70,6 +73,8 @@ class ForecastSettings:
             raise ForecastInputError("trend_damping must be in [0, 1]")
         if not self.default_holiday_ratio >= 0:
             raise ForecastInputError("default_holiday_ratio must be >= 0")
+        if not 0 < self.min_open_share <= 1:
+            raise ForecastInputError("min_open_share must be in (0, 1]")
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class _Grid:
     aht: FloatArray
     tz: object
     interval_minutes: int
+    present: BoolArray  # True where the history gave a row for the slot
+
 
     @property
     def days(self) -> int:
@@ -193,7 +200,9 @@ def _grid(history: pd.DataFrame, interval_minutes: int) -> _Grid:
     grid_calls[day_index, slot] = calls
     grid_aht = np.full((days, slots), np.nan)
     grid_aht[day_index, slot] = np.where(calls > 0, aht, np.nan)
-    return _Grid(first, grid_calls, grid_aht, tz, interval_minutes)
+    present = np.zeros((days, slots), dtype=bool)
+    present[day_index, slot] = True
+    return _Grid(first, grid_calls, grid_aht, tz, interval_minutes, present)
 
 
 @dataclass(frozen=True)
@@ -204,6 +213,9 @@ class _Model:
     factor: FloatArray  # by day type 0..8
     shape: FloatArray  # day type x slot
     aht: FloatArray  # day type x slot
+    open: BoolArray  # day type x slot: the centre takes calls then (learned opening hours)
+    month_day: FloatArray  # multiplier by day of the month, index 1..31
+    first: dt.date  # date of grid day 0
 
 
 def _ratio_shape(calls: FloatArray) -> FloatArray:
@@ -228,6 +240,7 @@ def _fit(grid: _Grid, end: int, kinds: npt.NDArray[np.int64], settings: Forecast
     """Estimate the model from grid days 0..end-1."""
     calls = grid.calls[:end]
     aht = grid.aht[:end]
+    present = grid.present[:end]
     kinds = kinds[:end]
     observed = ~np.isnan(calls[:, 0])
     if int(observed.sum()) < 7:
@@ -241,6 +254,7 @@ def _fit(grid: _Grid, end: int, kinds: npt.NDArray[np.int64], settings: Forecast
     means = np.full(7, np.nan)
     shape = np.zeros((9, slots))
     aht_table = np.full((9, slots), np.nan)
+    opening = np.ones((9, slots), dtype=bool)
     for weekday in _WEEKDAYS:
         chosen = shape_window & (kinds == weekday)
         if not chosen.any():
@@ -249,14 +263,24 @@ def _fit(grid: _Grid, end: int, kinds: npt.NDArray[np.int64], settings: Forecast
             means[weekday] = float(np.mean(totals[chosen]))
             shape[weekday] = _ratio_shape(calls[chosen])
             aht_table[weekday] = _weighted_aht(calls[chosen], aht[chosen])
+            opening[weekday] = _open_slots(present[chosen], settings)
     known = ~np.isnan(means)
     if not known.any():
         raise ForecastInputError("history has no ordinary (non-holiday) days")
     typical = float(np.mean(means[known]))
-    for weekday in _WEEKDAYS:  # a weekday never seen borrows the pooled ordinary-day profile
+    # A weekday never seen in two weeks or more of history is a day the centre is closed
+    # (the North American bank's weekends); in a shorter history it borrows the pooled
+    # ordinary-day profile.
+    closed_weekdays = end >= 14
+    for weekday in _WEEKDAYS:
         if not known[weekday]:
-            means[weekday] = typical
-            shape[weekday] = _ratio_shape(calls[shape_window | ordinary])
+            if closed_weekdays:
+                means[weekday] = 0.0
+                opening[weekday] = False
+            else:
+                means[weekday] = typical
+                shape[weekday] = _ratio_shape(calls[shape_window | ordinary])
+                opening[weekday] = _open_slots(present[ordinary], settings)
     factor = np.zeros(9)
     if typical > 0:
         factor[:7] = means / typical
@@ -265,12 +289,16 @@ def _fit(grid: _Grid, end: int, kinds: npt.NDArray[np.int64], settings: Forecast
     factor[_MAKEUP] = float(np.mean(factor[list(_WORKDAYS)]))
     workdays = shape_window & (kinds < 5)
     shape[_MAKEUP] = _ratio_shape(calls[workdays]) if workdays.any() else shape[0]
+    opening[_MAKEUP] = opening[list(_WORKDAYS)].any(axis=0)
 
     # Deseasonalised daily level, with a damped weighted linear trend.
     day_factor = np.where(kinds < 7, factor[np.minimum(kinds, 6)], 0.0)
     usable = ordinary & (day_factor > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         level_series = np.where(usable, totals / np.where(day_factor > 0, day_factor, 1.0), np.nan)
+    month_day = _month_day_effect(grid, end, usable, level_series, settings)
+    day_of_month = np.array([grid.date(i).day for i in range(end)], dtype=np.int64)
+    level_series = level_series / month_day[day_of_month]
     recent = usable & (day >= end - 7 * settings.level_weeks)
     if not recent.any():
         recent = usable
@@ -290,11 +318,14 @@ def _fit(grid: _Grid, end: int, kinds: npt.NDArray[np.int64], settings: Forecast
         factor[_HOLIDAY] = ratio_num / ratio_den
         shape[_HOLIDAY] = _ratio_shape(calls[holiday_days])
         aht_table[_HOLIDAY] = _weighted_aht(calls[holiday_days], aht[holiday_days])
+        opening[_HOLIDAY] = _open_slots(present[holiday_days], settings)
     elif weekend_shape.any():
         factor[_HOLIDAY] = settings.default_holiday_ratio
         shape[_HOLIDAY] = weekend_shape
+        opening[_HOLIDAY] = opening[5:7].any(axis=0)
     if not shape[_HOLIDAY].any():
         factor[_HOLIDAY] = 0.0
+        opening[_HOLIDAY] = False
 
     # AHT fallbacks: the slot over every recent observed day, then the overall mean.
     recent_days = observed & (day >= end - 7 * settings.shape_weeks)
@@ -304,7 +335,54 @@ def _fit(grid: _Grid, end: int, kinds: npt.NDArray[np.int64], settings: Forecast
     slot_aht = np.where(np.isnan(slot_aht), overall, slot_aht)
     aht_table[_MAKEUP] = _weighted_aht(calls[workdays], aht[workdays])
     aht_table = np.where(np.isnan(aht_table), slot_aht[np.newaxis, :], aht_table)
-    return _Model(end - 1, level, slope, factor, shape, aht_table)
+    return _Model(
+        end - 1, level, slope, factor, shape, aht_table, opening, month_day, grid.first
+    )
+
+
+def _month_day_effect(
+    grid: _Grid, end: int, usable: BoolArray, level_series: FloatArray,
+    settings: ForecastSettings,
+) -> FloatArray:
+    """Multiplier by day of the month (index 1..31; index 0 unused), 1 where unknown.
+
+    Banks see more calls in the first days of a month (salaries, statements): the Anonymous
+    Bank's 1st-3rd carry 20-40 % above the weekday level.  Each ordinary day's volume is
+    compared with the median level of the surrounding two weeks; the ratios of one day of the
+    month, over every month of history, are averaged and shrunk towards 1 by
+    ``month_day_shrinkage`` pseudo-observations, so a day seen once or twice barely moves.
+    Needs ``month_day_min_months`` months of history, else every multiplier is 1.
+    """
+    effect = np.ones(32)
+    if settings.month_day_min_months == 0 or end < 30 * settings.month_day_min_months:
+        return effect
+    series = pd.Series(np.where(usable, level_series, np.nan))
+    local = series.rolling(15, center=True, min_periods=5).median().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(usable & (local > 0), level_series / local, np.nan)
+    sums = np.zeros(32)
+    counts = np.zeros(32)
+    for index in np.flatnonzero(np.isfinite(ratio)):
+        dom = grid.date(int(index)).day
+        sums[dom] += float(ratio[index])
+        counts[dom] += 1
+    k = settings.month_day_shrinkage
+    effect[1:] = (sums[1:] + k) / (counts[1:] + k)
+    return effect
+
+
+def _open_slots(present: BoolArray, settings: ForecastSettings) -> BoolArray:
+    """Slots given a row on at least ``min_open_share`` of the chosen days.
+
+    Opening hours are learned from which intervals the history *has*: a file that lists an
+    interval with 0 calls says the centre was open and idle, one that leaves it out says the
+    centre was closed (the North American bank's file stops at 21:05).
+    """
+    if present.shape[0] == 0:
+        return np.zeros(present.shape[1], dtype=bool)
+    share: FloatArray = present.mean(axis=0)
+    result: BoolArray = share >= settings.min_open_share
+    return result
 
 
 def _weighted_line(x: FloatArray, y: FloatArray, settings: ForecastSettings) -> tuple[float, float]:
@@ -338,8 +416,11 @@ def _predict(
         else:
             trend = model.slope * damping * (1 - damping**horizon) / (1 - damping)
         level = max(0.0, model.level + trend)
+        level *= float(model.month_day[(model.first + dt.timedelta(
+            days=first_day + offset)).day])
         kind = int(kinds[offset])
-        calls[offset] = level * model.factor[kind] * model.shape[kind]
+        calls[offset] = np.where(model.open[kind], level * model.factor[kind] * model.shape[kind],
+                                 0.0)
         aht[offset] = model.aht[kind]
     return calls, aht
 
@@ -370,13 +451,17 @@ def forecast(
     interval_minutes: int = 30,
     calendar: HolidayCalendar | None = None,
     settings: ForecastSettings | None = None,
+    closed: str = "zero",
 ) -> pd.DataFrame:
     """Forecast ``calls`` and ``aht_seconds`` per interval for ``days`` days from ``start``.
 
     Returns a DataFrame with columns ``interval_start, calls, aht_seconds``, one row per
     interval of every forecast day.  ``start`` must be after the last day of history.
-    ``calendar`` defaults to ``HolidayCalendar("CN")``.
+    ``calendar`` defaults to ``HolidayCalendar("CN")``.  Intervals outside the opening hours
+    learned from the history forecast 0 calls; with ``closed="omit"`` they are left out.
     """
+    if closed not in ("zero", "omit"):
+        raise ForecastInputError(f"closed must be 'zero' or 'omit', got {closed!r}")
     calendar = calendar if calendar is not None else HolidayCalendar("CN")
     settings = settings if settings is not None else ForecastSettings()
     if not isinstance(days, int) or days < 1:
@@ -391,14 +476,18 @@ def forecast(
     history_dates = [grid.date(i) for i in range(grid.days)]
     model = _fit(grid, grid.days, _day_types(history_dates, calendar), settings)
     dates = [start + dt.timedelta(days=i) for i in range(days)]
-    calls, aht = _predict(model, first_day, days, _day_types(dates, calendar), settings)
-    return pd.DataFrame(
+    kinds = _day_types(dates, calendar)
+    calls, aht = _predict(model, first_day, days, kinds, settings)
+    result = pd.DataFrame(
         {
             "interval_start": _timestamps(grid, start, days),
             "calls": calls.reshape(-1),
             "aht_seconds": aht.reshape(-1),
         }
     )
+    if closed == "omit":
+        result = result[model.open[kinds].reshape(-1)].reset_index(drop=True)
+    return result
 
 
 def _wmape(error: float, actual: float) -> float:

@@ -1,0 +1,518 @@
+"""The roster solver: builds the CP-SAT model from the rules, solves it, reports progress.
+
+:func:`solve` is bounded and observable: always a time limit and a worker count (defaults suit
+a 2-core machine), progress ``(objective, bound, seconds)`` through a callback at every improving
+roster, cancellation through an event that keeps the best roster found so far. Only OPTIMAL and
+FEASIBLE results are used; a solve that ends without a roster raises :class:`SolverError`.
+
+When no roster exists the error names the conflict in the supervisor's terms
+(:class:`InfeasibleError` ``reasons``):
+
+1. cheap pre-checks per agent and day: a fixed shift on a day off or leave day, a fixed night
+   shift for an agent who is not night-eligible, a fixed shift type that cannot carry its
+   art. 32 breaks, fixed shifts beyond ``max_shifts`` or in a forbidden succession, contract
+   hours (art. 31) that no combination of the agent's allowed shift lengths reaches on the days
+   available in an averaging block (leave credit, days off and ``max_consecutive_work_days``
+   taken into account);
+2. otherwise a second CP-SAT pass in which each hard rule of each agent is switched on by one
+   assumption literal; CP-SAT's sufficient assumptions for infeasibility, shrunk by deletion,
+   name a small set of conflicting (rule, agent) pairs.
+
+A problem whose leave already breaks art. 40 is refused before anything else (ProblemError).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from ortools.sat.python import cp_model
+
+from scheduler._breaks import break_patterns, hand_out
+from scheduler._errors import InfeasibleError, SolverError
+from scheduler._problem import (
+    Agent,
+    Assignment,
+    Break,
+    CoverageLine,
+    Penalty,
+    Roster,
+    RosterProblem,
+    ShiftType,
+    ensure_annual_leave_within_limit,
+    leave_credit_minutes,
+)
+from scheduler._rules import HARD_RULES_BY_NAME, RosterModel, SoftTerm, block_work_range, build
+
+DEFAULT_TIME_LIMIT_SECONDS = 60.0
+DEFAULT_WORKERS = 2
+_ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """An improving roster: its objective, the proven lower bound, seconds since the start.
+
+    ``objective`` is the model's value of the roster, which the returned roster's recomputed
+    objective never exceeds (they are equal at an optimum).
+    """
+
+    objective: int
+    bound: int
+    seconds: float
+
+
+class StopSignal(Protocol):
+    """Anything with ``is_set()``, such as :class:`threading.Event`."""
+
+    def is_set(self) -> bool: ...
+
+
+ProgressCallback = Callable[[SolveProgress], None]
+
+
+def solve(
+    problem: RosterProblem,
+    *,
+    time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS,
+    workers: int = DEFAULT_WORKERS,
+    on_progress: ProgressCallback | None = None,
+    stop_event: StopSignal | None = None,
+    seed: int = 0,
+) -> Roster:
+    """Solve ``problem`` into a roster (status OPTIMAL or FEASIBLE).
+
+    Raises ProblemError (art. 40 leave conflict), InfeasibleError (no roster exists; reasons
+    name the rules and agents) or SolverError (stopped without a roster: time limit or cancel).
+    """
+    if time_limit_seconds <= 0:
+        raise ValueError("time_limit_seconds must be positive")
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    started = time.monotonic()
+    ensure_annual_leave_within_limit(problem)
+    reasons = precheck(problem)
+    if reasons:
+        raise InfeasibleError(reasons)
+
+    m, terms = build(problem)
+    _add_hints(m)
+    solver = _solver(time_limit_seconds - (time.monotonic() - started), workers, seed)
+    callback = _Progress(on_progress, stop_event, started)
+    watcher = _Watcher(solver, stop_event)
+    watcher.start()
+    try:
+        status = solver.solve(m.model, callback)
+    finally:
+        watcher.finish()
+    if callback.error is not None:
+        raise callback.error
+    if status == cp_model.INFEASIBLE:
+        remaining = max(1.0, time_limit_seconds - (time.monotonic() - started))
+        raise InfeasibleError(explain_infeasibility(problem, remaining, seed))
+    if status == cp_model.MODEL_INVALID:
+        raise SolverError(f"internal error: invalid CP-SAT model: {m.model.validate()}")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if stop_event is not None and stop_event.is_set():
+            raise SolverError("the solve was cancelled before any roster was found")
+        raise SolverError(
+            f"no roster found within the time limit of {time_limit_seconds:g} s "
+            f"(CP-SAT status {solver.status_name(status)}); try a longer time limit"
+        )
+    return _roster(problem, m, terms, solver, status, time.monotonic() - started)
+
+
+# --------------------------------------------------------------------------- solving
+
+
+def _solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def _add_hints(m: RosterModel) -> None:
+    """Warm start from the previous roster: its shifts on, everything else off."""
+    previous = m.problem.previous_roster
+    if previous is None:
+        return
+    before = {(item.agent, item.date, item.shift) for item in previous.assignments}
+    for agent, days in zip(m.problem.agents, m.shifts_of, strict=True):
+        for date, allowed in zip(m.problem.dates, days, strict=True):
+            for shift, var in allowed.items():
+                m.model.add_hint(var, (agent.id, date, shift) in before)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Reports each improving roster and stops the search when cancelled."""
+
+    def __init__(
+        self, on_progress: ProgressCallback | None, stop_event: StopSignal | None, started: float
+    ) -> None:
+        super().__init__()
+        self.on_progress = on_progress
+        self.stop_event = stop_event
+        self.started = started
+        self.error: Exception | None = None
+
+    def on_solution_callback(self) -> None:
+        if self.on_progress is not None and self.error is None:
+            progress = SolveProgress(
+                objective=round(self.objective_value),
+                bound=_integer_bound(self.best_objective_bound),
+                seconds=time.monotonic() - self.started,
+            )
+            try:
+                self.on_progress(progress)
+            except Exception as exc:  # reported after the solve, not inside CP-SAT
+                self.error = exc
+                self.stop_search()
+        if self.stop_event is not None and self.stop_event.is_set():
+            self.stop_search()
+
+
+class _Watcher:
+    """Stops the search when ``stop_event`` is set, even before the first roster is found."""
+
+    def __init__(self, solver: cp_model.CpSolver, stop_event: StopSignal | None) -> None:
+        self.solver = solver
+        self.stop_event = stop_event
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        if self.stop_event is not None:
+            self.thread.start()
+
+    def _run(self) -> None:
+        assert self.stop_event is not None
+        while not self.done.wait(0.05):
+            if self.stop_event.is_set():
+                self.solver.stop_search()
+
+    def finish(self) -> None:
+        self.done.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+
+# --------------------------------------------------------------------------- the roster
+
+
+def _roster(
+    problem: RosterProblem,
+    m: RosterModel,
+    terms: list[SoftTerm],
+    solver: cp_model.CpSolver,
+    status: cp_model.CpSolverStatus,
+    seconds: float,
+) -> Roster:
+    def value(expr: cp_model.LinearExprT) -> int:
+        return int(solver.value(expr))
+
+    on_shift: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for agent, days in zip(problem.agents, m.shifts_of, strict=True):
+        for day, allowed in enumerate(days):
+            for shift, var in allowed.items():
+                if solver.boolean_value(var):
+                    on_shift[day, shift].append(agent.id)
+
+    assignments: list[Assignment] = []
+    for (day, shift_id), agents in sorted(on_shift.items()):
+        shift_type = problem.shift_types_by_id[shift_id]
+        date = problem.dates[day]
+        start, end = problem.shift_window(shift_id, date)
+        first = m.windows[shift_id][day][0]
+        agents.sort()
+        pattern_of: dict[str, int] = {}
+        if problem.breaks_due(shift_type):
+            items = m.pattern_counts.get((day, shift_id), [])
+            counts = [(item.index, value(item.var)) for item in items]
+            pattern_of = dict(hand_out(agents, counts or [(0, len(agents))]))
+        for agent_id in agents:
+            breaks: tuple[Break, ...] = ()
+            if agent_id in pattern_of:
+                pattern = m.patterns[shift_id][pattern_of[agent_id]]
+                breaks = tuple(
+                    Break(kind=kind, start=_local(problem, first + offset), minutes=minutes)
+                    for kind, offset, minutes in pattern.breaks
+                )
+            assignments.append(
+                Assignment(
+                    agent=agent_id,
+                    date=date,
+                    shift=shift_id,
+                    start=start.replace(tzinfo=None),
+                    end=end.replace(tzinfo=None),
+                    breaks=breaks,
+                )
+            )
+    assignments.sort(key=lambda item: (item.agent, item.date))
+
+    length = problem.interval_minutes
+    coverage = []
+    for demand in sorted(problem.demand, key=lambda item: problem.minute_of(item.start)):
+        minute = problem.minute_of(demand.start)
+        on = value(m.on_phones[minute][0]) if minute in m.on_phones else 0
+        on_phones: int | float = on // length if on % length == 0 else on / length
+        coverage.append(
+            CoverageLine(start=_local(problem, minute), required=demand.agents, on_phones=on_phones)
+        )
+
+    penalties = [
+        Penalty(rule=term.rule, subject=term.subject, amount=amount)
+        for term in terms
+        if (amount := term.amount(value))
+    ]
+    objective = sum(int(line.amount) for line in penalties)
+    bound = min(objective, _integer_bound(solver.best_objective_bound))
+    return Roster(
+        problem=problem.name,
+        status="OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE",
+        objective=objective,
+        bound=bound,
+        seconds=round(seconds, 3),
+        assignments=tuple(assignments),
+        coverage=tuple(coverage),
+        penalties=tuple(penalties),
+    )
+
+
+def _integer_bound(bound: float) -> int:
+    """CP-SAT's bound as an integer: every penalty is a non-negative integer, so the optimum is
+    an integer >= 0 and rounding the proven bound up (or taking 0) keeps it a proven bound."""
+    return max(0, math.ceil(bound - 1e-6)) if math.isfinite(bound) else 0
+
+
+def _local(problem: RosterProblem, minute: int) -> dt.datetime:
+    return problem.at_minute(minute).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------- pre-checks
+
+
+def usable_shift_types(problem: RosterProblem) -> dict[str, bool]:
+    """Whether each shift type can carry its art. 32 breaks (short ones always can)."""
+    rules = problem.rules.breaks
+    return {
+        s.id: not problem.breaks_due(s)
+        or bool(break_patterns(s.duration_minutes, rules, interval_minutes=1))
+        for s in problem.shift_types
+    }
+
+
+def precheck(problem: RosterProblem) -> list[str]:
+    """Conflicts visible without search, in the supervisor's terms (empty: none found)."""
+    usable = usable_shift_types(problem)
+    reasons: list[str] = []
+    breaks = problem.rules.breaks
+    for shift in problem.shift_types:
+        if not usable[shift.id]:
+            fixed_to = sorted(a.id for a in problem.agents for e in a.fixed if e.shift == shift.id)
+            if fixed_to:
+                reasons.append(
+                    f"art. 32 breaks: shift type {shift.id} ({shift.duration_minutes} min) cannot "
+                    f"carry a {breaks.meal_minutes}-minute meal and a {breaks.rest_minutes}-minute "
+                    f"rest with at most {breaks.max_continuous_work_minutes} minutes of continuous "
+                    f"work, but {_names(fixed_to)} {'is' if len(fixed_to) == 1 else 'are'} "
+                    "fixed to it"
+                )
+    for agent in problem.agents:
+        reasons += _fixed_reasons(problem, agent)
+        reasons += _hours_reasons(problem, agent, usable)
+    return reasons
+
+
+def _names(ids: list[str]) -> str:
+    return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + f" and {ids[-1]}"
+
+
+def _fixed_reasons(problem: RosterProblem, agent: Agent) -> Iterable[str]:
+    kinds = {entry.date: entry.kind for entry in agent.leave}
+    days_off = set(agent.days_off)
+    fixed = {entry.date: entry.shift for entry in agent.fixed}
+    for date, shift_id in sorted(fixed.items()):
+        what = shift_id or "a shift"
+        if date in kinds:
+            yield (
+                f"fixed_assignments: {agent.id}: fixed to {what} on {date}, "
+                f"a day of {kinds[date]} leave (leave)"
+            )
+        elif date in days_off:
+            yield f"fixed_assignments: {agent.id}: fixed to {what} on {date}, a day off (days_off)"
+        shift = problem.shift_types_by_id.get(shift_id or "")
+        if shift is not None and shift.night and not agent.night_eligible:
+            yield (
+                f"night_eligibility: {agent.id}: fixed to night shift {shift.id} on {date}, "
+                f"but {agent.id} is not night-eligible"
+            )
+    counts: dict[str, int] = defaultdict(int)
+    for shift_id in fixed.values():
+        if shift_id:
+            counts[shift_id] += 1
+    for shift_id, limit in sorted(agent.contract.max_shifts.items()):
+        if counts[shift_id] > limit:
+            yield (
+                f"max_shifts_per_type: {agent.id}: fixed to {counts[shift_id]} {shift_id} shifts, "
+                f"but at most {limit} are allowed"
+            )
+    forbidden = set(problem.rules.forbidden_successions)
+    limit = problem.rules.min_rest_minutes
+    for date, shift_id in sorted(fixed.items()):
+        following = fixed.get(date + _ONE_DAY)
+        if not shift_id or not following:
+            continue
+        if (shift_id, following) in forbidden:
+            yield (
+                f"forbidden_successions: {agent.id}: fixed to {shift_id} on {date} and "
+                f"{following} the next day"
+            )
+            continue
+        end = problem.minute_of(problem.shift_window(shift_id, date)[1])
+        start = problem.minute_of(problem.shift_window(following, date + _ONE_DAY)[0])
+        if start - end < limit:
+            yield (
+                f"min_rest_between_shifts: {agent.id}: fixed to {shift_id} on {date} and "
+                f"{following} the next day leaves {start - end} minutes of rest < {limit}"
+            )
+
+
+def _allowed(problem: RosterProblem, agent: Agent, usable: dict[str, bool]) -> list[ShiftType]:
+    limits = agent.contract.max_shifts
+    return [
+        s
+        for s in problem.shift_types
+        if usable[s.id] and (agent.night_eligible or not s.night) and limits.get(s.id) != 0
+    ]
+
+
+def _max_work_days(problem: RosterProblem, agent: Agent, first: int, days: int) -> int:
+    """Most days the agent can work in ``[first, first + days)`` (availability, runs)."""
+    limit = agent.contract.max_consecutive_work_days or days
+    worked, run = 0, 0
+    for date in problem.dates[first : first + days]:
+        if date in agent.unavailable_dates or run >= limit:
+            run = 0
+        else:
+            worked, run = worked + 1, run + 1
+    return worked
+
+
+def _reachable(shifts: list[ShiftType], problem: RosterProblem, agent: Agent, days: int,
+               ceiling: int) -> set[int]:
+    """Work-minute totals reachable with at most ``days`` of the given shift types (<= ceiling)."""
+    fewest: dict[int, int] = {0: 0}  # total -> fewest shifts reaching it
+    limits = agent.contract.max_shifts
+    for shift in shifts:
+        minutes = problem.work_minutes(shift)
+        for _ in range(min(days, limits.get(shift.id, days))):
+            grown = {
+                total + minutes: used + 1
+                for total, used in fewest.items()
+                if used < days and total + minutes <= ceiling
+            }
+            changed = False
+            for total, used in grown.items():
+                if used < fewest.get(total, days + 1):
+                    fewest[total] = used
+                    changed = True
+            if not changed:
+                break
+    return set(fewest)
+
+
+def _hours_reasons(problem: RosterProblem, agent: Agent, usable: dict[str, bool]) -> Iterable[str]:
+    contract = agent.contract
+    shifts = _allowed(problem, agent, usable)
+    lengths = ", ".join(sorted({f"{problem.work_minutes(s)}" for s in shifts})) or "none"
+    if contract.weekly_minutes is not None:
+        blocks = problem.averaging_blocks(contract.averaging_weeks)
+        weeks_per_block = contract.averaging_weeks or math.ceil(problem.days / 7)
+        for index, block in enumerate(blocks):
+            lo, hi = block_work_range(problem, agent, block.first, block.days)
+            first = problem.day_index(block.first)
+            days = _max_work_days(problem, agent, first, block.days)
+            reachable = _reachable(shifts, problem, agent, days, max(hi, 0) + 2000)
+            if any(lo <= total <= hi for total in reachable):
+                continue
+            week_1 = index * weeks_per_block + 1
+            week_n = week_1 + math.ceil(block.days / 7) - 1
+            leave_days = len(agent.leave_dates & set(block.dates))
+            credit = leave_credit_minutes(contract.weekly_minutes)
+            below = max((t for t in reachable if t < lo), default=None)
+            above = min((t for t in reachable if t > hi), default=None)
+            closest = " or ".join(f"{t:,}" for t in (below, above) if t is not None)
+            need = f"{lo:,}" if lo == hi else f"{lo:,}..{hi:,}"
+            yield (
+                f"art. 31 contract_hours: {agent.id}: {contract.weekly_minutes:,} weekly minutes "
+                "cannot be reached with the allowed shift lengths over weeks "
+                f"{week_1}\u2013{week_n} "
+                f"({block.first}..{block.dates[-1]}: {need} work minutes needed after "
+                f"{leave_days} leave day(s) x {float(credit):g}; shifts of {lengths} work minutes "
+                f"on at most {days} of {block.days} days; closest possible {closest or 'none'})"
+            )
+    low, high = contract.min_work_minutes, contract.max_work_minutes
+    if low is not None or high is not None:
+        days = _max_work_days(problem, agent, 0, problem.days)
+        ceiling = (high if high is not None else low or 0) + 2000
+        reachable = _reachable(shifts, problem, agent, days, ceiling)
+        if not any((low or 0) <= total <= (high if high is not None else ceiling)
+                   for total in reachable):
+            yield (
+                f"art. 31 min_work_minutes/max_work_minutes: {agent.id}: {low or 0:,}.."
+                f"{high if high is not None else 'any':} work minutes over the horizon cannot be "
+                f"reached with shifts of {lengths} work minutes on at most {days} days"
+            )
+
+
+# --------------------------------------------------------------------------- explanation
+
+
+def explain_infeasibility(problem: RosterProblem, time_limit_seconds: float, seed: int = 0) -> list[
+    str
+]:
+    """A small set of conflicting (rule, agent) pairs, via assumptions and CP-SAT's core."""
+    started = time.monotonic()
+    m, _ = build(problem, explain=True)
+    keys = {var.index: key for key, var in m.guards.items()}
+
+    def infeasible_core(assumed: list[int]) -> list[int] | None:
+        """The core (guard indexes) if infeasible under ``assumed``, else None."""
+        remaining = time_limit_seconds - (time.monotonic() - started)
+        if remaining <= 0.05:
+            return None
+        m.model.clear_assumptions()
+        m.model.add_assumptions([m.guards[keys[i]] for i in assumed])
+        solver = _solver(remaining, 1, seed)
+        if solver.solve(m.model) != cp_model.INFEASIBLE:
+            return None
+        return [i for i in solver.sufficient_assumptions_for_infeasibility() if i in keys]
+
+    core = infeasible_core(sorted(keys))
+    if core is None:
+        return [
+            "the hard rules conflict, but no small set of conflicting rules was found within "
+            f"{time_limit_seconds:g} s"
+        ]
+    for index in list(core):  # deletion: drop every assumption not needed for the conflict
+        if index not in core or len(core) <= 1:
+            continue
+        smaller = infeasible_core([i for i in core if i != index])
+        if smaller is not None:
+            core = smaller
+    if not core:
+        return ["the hard rules conflict for every agent together (no single rule to blame)"]
+    reasons = []
+    for rule, agent in sorted((keys[i] for i in core), key=lambda key: (key[1], key[0])):
+        reasons.append(HARD_RULES_BY_NAME[rule].explain(problem.agents[agent], problem))
+    return reasons
+
+
