@@ -3,6 +3,13 @@
 Pure functions over numbers and DataFrames -- no database, no CLI, no web.
 """
 
+from scheduler.demand._backtest import (
+    BACKTEST_METHODS,
+    BacktestScore,
+    RollingBacktest,
+    mstl_ets_forecast,
+    rolling_backtest,
+)
 from scheduler.demand._erlang import (
     QueueMetrics,
     erlang_a_metrics,
@@ -10,13 +17,6 @@ from scheduler.demand._erlang import (
     erlang_c,
     erlang_c_metrics,
     log_erlang_b,
-)
-from scheduler.demand._backtest import (
-    BACKTEST_METHODS,
-    BacktestScore,
-    RollingBacktest,
-    mstl_ets_forecast,
-    rolling_backtest,
 )
 from scheduler.demand._errors import (
     DemandError,

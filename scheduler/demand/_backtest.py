@@ -44,8 +44,8 @@ from scheduler.demand._forecast import (
     ForecastSettings,
     _day_types,
     _fit,
-    _grid,
     _Grid,
+    _grid,
     _predict,
 )
 
