@@ -64,15 +64,70 @@ def register(app: typer.Typer) -> None:
         from callcenter.api import create_app
         from callcenter.config import get_settings
         from callcenter.db import get_engine
+        from callcenter.jobs.scheduled import Leadership, build_scheduler
         from callcenter.jobs.solve import LocalProcessRunner
 
+        settings = get_settings()
         engine = get_engine()  # migrates before any worker starts
         runner = LocalProcessRunner(solve_workers)
         runner.start()
+        leadership = Leadership(engine)
+        jobs = None
+        if settings.schedule_enabled and leadership.acquire():
+            jobs = build_scheduler(engine, settings, blocking=False)
+            jobs.start()
+            typer.echo("scheduler: running here (holds the scheduler lock)", err=True)
+        else:
+            typer.echo("scheduler: another process holds the lock (or it is disabled)", err=True)
         try:
-            uvicorn.run(create_app(get_settings(), engine), host=host, port=port)
+            uvicorn.run(create_app(settings, engine), host=host, port=port)
         finally:
+            if jobs is not None:
+                jobs.shutdown(wait=False)
+            leadership.release()
             runner.stop()
+
+    @app.command("scheduler")
+    def run_scheduler() -> None:
+        """Run the scheduled jobs in this process (when no web server runs them)."""
+        from callcenter.config import get_settings
+        from callcenter.db import get_engine
+        from callcenter.jobs.scheduled import Leadership, build_scheduler
+
+        engine = get_engine()
+        leadership = Leadership(engine)
+        if not leadership.acquire():
+            typer.echo("error: another process already runs the scheduler", err=True)
+            raise typer.Exit(1)
+        try:
+            build_scheduler(engine, get_settings(), blocking=True).start()
+        finally:
+            leadership.release()
+
+    @app.command("run-job")
+    def run_job_now(
+        name: Annotated[
+            str,
+            typer.Argument(
+                help="forecast_refresh, weekly_draft_roster, "
+                "monthly_attendance, quarter_close, expire_requests"
+            ),
+        ],
+    ) -> None:
+        """Run one scheduled job now (logged like a scheduled run)."""
+        from callcenter.config import get_settings
+        from callcenter.db import get_engine
+        from callcenter.jobs.scheduled import JOBS, run_logged
+
+        chosen = next((j for j in JOBS if j.name == name), None)
+        if chosen is None:
+            typer.echo(f"error: unknown job {name!r}", err=True)
+            raise typer.Exit(2)
+        runs = run_logged(get_engine(), chosen, get_settings(), sleep=lambda _s: None)
+        for run in runs:
+            typer.echo(f"{run.job} attempt {run.attempt}: {run.status}: {run.message}")
+        if runs[-1].status != "succeeded":
+            raise typer.Exit(1)
 
     @app.command()
     def worker(

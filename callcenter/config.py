@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     roster_min_rest_minutes: int = Field(default=720, ge=0)
     roster_max_consecutive_work_days: int = Field(default=6, ge=1)
 
+    roster_period_days: int = Field(default=28, ge=1, le=366)
+
+    # Service level targets for the nightly staffing refresh.
+    target_service_level: float = Field(default=0.8, gt=0, le=1)
+    target_answer_seconds: float = Field(default=20, ge=0)
+    target_max_occupancy: float = Field(default=0.85, gt=0, le=1)
+    target_shrinkage: str = "0.30"
+
+    # Scheduled jobs (cron fields in the default time zone); a failed run is retried.
+    schedule_enabled: bool = True
+    scheduled_job_attempts: int = Field(default=3, ge=1)
+    scheduled_job_retry_seconds: float = Field(default=300, ge=0)
+
     # Scoring (art. 104-107): base-score weights and the pass mark.
     weight_quality: float = 0.4
     weight_exam: float = 0.2
