@@ -18,6 +18,7 @@ import typer
 from callcenter.commands_demand import register as register_demand_commands
 from callcenter.commands_roster import register as register_roster_commands
 from callcenter.commands_service import register as register_service_commands
+from callcenter.commands_workflows import register as register_workflow_commands
 from callcenter.config import get_settings
 from callcenter.db import current_revision, downgrade, make_engine, session_scope, upgrade
 from callcenter.errors import AppError
@@ -36,6 +37,7 @@ app.add_typer(event_app, name="event")
 register_demand_commands(app)
 register_service_commands(app)
 register_roster_commands(app)
+register_workflow_commands(app)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -262,6 +264,20 @@ def event_add(
             reason=reason,
         )
     typer.echo(f"event {event.event_id}: {event.code} on {event.date}")
+
+
+@event_app.command("confirm")
+@edge
+def event_confirm(
+    event_id: str,
+    actor: Annotated[str, typer.Option(help="Who confirms it (for the audit log).")] = "cli",
+) -> None:
+    """Confirm an event the engine proposed (e.g. from attendance): it starts counting."""
+    from callcenter.services.events import confirm_event
+
+    with session_scope() as session:
+        confirm_event(session, event_id, actor=actor)
+    typer.echo(f"event {event_id} confirmed")
 
 
 @event_app.command("delete")

@@ -51,6 +51,9 @@ class LeaveOut(BaseModel):
     reason: str | None
     decision_reason: str | None
     decided_by: str | None
+    replan_jobs: list[int] = Field(
+        default=[], description="Re-plans of published rosters started by this approval"
+    )
 
 
 class Decision(BaseModel):

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 import scheduler
-from callcenter.models import Centre, RosterProblem, SolveJob
+from callcenter.models import Centre, Roster, RosterProblem, SolveJob
 from callcenter.models import utcnow as _utcnow
 from callcenter.services.audit import record_audit
 from callcenter.services.rosters import load_problem_row, store_roster
@@ -239,8 +239,14 @@ def _record(
         if roster is not None:
             problem_row = session.get_one(RosterProblem, job.problem_id)
             centre = session.get_one(Centre, problem_row.centre_id)
+            based_on = None if job.based_on_id is None else session.get(Roster, job.based_on_id)
             row = store_roster(
-                session, centre, problem_row, roster, actor=job.created_by or "worker"
+                session,
+                centre,
+                problem_row,
+                roster,
+                actor=job.created_by or "worker",
+                based_on=based_on,
             )
             job.roster_id = row.id
             job.objective = float(roster.objective)

@@ -43,6 +43,8 @@ class SolveJob(SQLModel, table=True):
     elapsed_seconds: float | None = None
     solutions_found: int = 0
     roster_id: int | None = Field(default=None, foreign_key="roster.id")
+    # A re-plan: the roster version the result is based on (minimal change against it).
+    based_on_id: int | None = Field(default=None, foreign_key="roster.id")
     error: str | None = None
     cancel_requested: bool = False
     worker: str | None = Field(default=None, max_length=100)

@@ -74,7 +74,7 @@ def test_import_bad_file_exits_2_naming_rows_and_writes_nothing(database_url: st
 
 def test_db_commands_report_the_revision(empty_database_url: str, tmp_path: Path) -> None:
     assert "empty" in run(["db", "current"], empty_database_url, tmp_path).stdout
-    assert "revision 0001" in run(["db", "upgrade"], empty_database_url, tmp_path).stdout
+    assert "revision 0002" in run(["db", "upgrade"], empty_database_url, tmp_path).stdout
     assert "revision None" in run(["db", "downgrade", "base"], empty_database_url,
                                   tmp_path).stdout
 
@@ -122,3 +122,45 @@ def test_event_add_refuses_unknown_code_and_delete_needs_a_reason(database_url: 
                tmp_path).returncode == 0
     missing = run(["score", "year", "--year", "2019"], database_url, tmp_path)
     assert missing.returncode == 2 and "no quarterly scores" in missing.stderr
+
+
+def test_leave_workflow_from_the_command_line(database_url: str, tmp_path: Path) -> None:
+    assert run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r")], database_url,
+               tmp_path).returncode == 0
+    import datetime as dt
+
+    start = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    first = run(["leave", "request", "--agent", "A001", "--kind", "annual", "--start", start],
+                database_url, tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = run(["leave", "request", "--agent", "A002", "--kind", "annual", "--start", start],
+                 database_url, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "approved" in run(["leave", "decide", "1", "--approve", "--actor", "sup.wang"],
+                             database_url, tmp_path).stdout
+    refused = run(["leave", "decide", "2", "--approve"], database_url, tmp_path)
+    assert refused.returncode == 2 and "art. 40:" in refused.stderr
+    late = run(["leave", "request", "--agent", "A003", "--kind", "annual",
+                "--start", dt.date.today().isoformat()], database_url, tmp_path)
+    assert late.returncode == 2 and "art. 39:" in late.stderr
+    listing = run(["leave", "list", "--status", "approved"], database_url, tmp_path).stdout
+    assert listing.splitlines()[0].split("\t")[:3] == ["1", "A001", "annual"]
+    no_roster = run(["swap", "request", "--agent", "A001", "--partner", "A002",
+                     "--date", start], database_url, tmp_path)
+    assert no_roster.returncode == 2 and "no published roster" in no_roster.stderr
+
+
+def test_absence_becomes_proposed_events_that_hr_confirms(database_url: str,
+                                                          tmp_path: Path) -> None:
+    assert run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r")], database_url,
+               tmp_path).returncode == 0
+    for day in ("2026-11-02", "2026-11-03"):
+        assert run(["attendance", "record", "--agent", "A005", "--date", day, "--status",
+                    "absent"], database_url, tmp_path).returncode == 0
+    proposed = run(["attendance", "evaluate", "--month", "2026-11"], database_url, tmp_path)
+    assert proposed.returncode == 0, proposed.stderr
+    assert "ABS-A005-2026-11-02-S6: S6" in proposed.stdout and "3 event(s)" in proposed.stdout
+    assert run(["event", "confirm", "ABS-A005-2026-11-02-S6"], database_url,
+               tmp_path).returncode == 0
+    again = run(["event", "confirm", "ABS-A005-2026-11-02-S6"], database_url, tmp_path)
+    assert again.returncode == 2 and "only proposed" in again.stderr

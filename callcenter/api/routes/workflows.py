@@ -14,6 +14,7 @@ from callcenter.api.deps import (
     ClockDep,
     CurrentUser,
     SessionDep,
+    SettingsDep,
     Supervisor,
     own_agent,
     same_centre,
@@ -107,14 +108,21 @@ def _leave_for_staff(session: Session, user: User, request_id: int) -> LeaveRequ
 
 @router.post("/leave-requests/{request_id}/decision", responses=WORKFLOW_ERRORS)
 def decide_leave(
-    request_id: int, body: Decision, user: Supervisor, session: SessionDep
+    request_id: int, body: Decision, user: Supervisor, session: SessionDep, settings: SettingsDep
 ) -> LeaveOut:
-    """Approve (art. 40 enforced, safe under concurrency) or reject with a reason."""
+    """Approve (art. 40 enforced, safe under concurrency; published rosters it touches are
+    re-planned with minimal change into new drafts) or reject with a reason."""
+    from callcenter.services.replan import replan_for_leave
+
     _leave_for_staff(session, user, request_id)
     row = leave.decide_leave(
         session, request_id, approve=body.approve, actor=user.username, reason=body.reason
     )
-    return leave_out(session, row)
+    out = leave_out(session, row)
+    if row.status == "approved":
+        jobs = replan_for_leave(session, row, settings=settings, actor=user.username)
+        out.replan_jobs = [j.id for j in jobs if j.id is not None]
+    return out
 
 
 @router.post("/leave-requests/{request_id}/cancel", responses=WORKFLOW_ERRORS)
