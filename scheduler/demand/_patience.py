@@ -73,7 +73,7 @@ def kaplan_meier(durations: npt.ArrayLike, abandoned: npt.ArrayLike) -> KaplanMe
         return KaplanMeier(empty, empty, empty, empty)
     at_risk = np.array([np.sum(times >= t) for t in unique], dtype=np.float64)
     died = np.array([np.sum((times == t) & (events > 0)) for t in unique], dtype=np.float64)
-    survival = np.cumprod(1.0 - died / at_risk)
+    survival: FloatArray = np.cumprod(1.0 - died / at_risk).astype(np.float64)
     return KaplanMeier(unique, survival, at_risk, died)
 
 
