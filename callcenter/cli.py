@@ -74,6 +74,10 @@ def demo(
         str | None, typer.Option(help="Pretend today is this date (YYYY-MM-DD).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the demo generator.")] = 20261125,
+    roster_seconds: Annotated[
+        float | None,
+        typer.Option(help="Solver time limit for the demo roster (0 skips the roster stage)."),
+    ] = None,
 ) -> None:
     """Build the demo centre, score its last quarter, write the report, print a summary."""
     from callcenter.services.demo import run_demo
@@ -86,7 +90,15 @@ def demo(
     )
     database = _safe_url(settings.database_url)
     with session_scope() as session:
-        run = run_demo(session, today, out, settings=settings, database=database, seed=seed)
+        run = run_demo(
+            session,
+            today,
+            out,
+            settings=settings,
+            database=database,
+            seed=seed,
+            roster_seconds=roster_seconds,
+        )
     typer.echo(f"Demo centre loaded into {database} (as of {today}).")
     for line in run.lines():
         typer.echo(f"  {line}")

@@ -7,7 +7,7 @@ refused by a regulation 409 (the message cites the article), configuration 400.
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine
 
 from callcenter import __version__
@@ -59,4 +59,12 @@ def create_app(settings: Settings, engine: Engine, clock: Clock | None = None) -
     app.add_exception_handler(EngineError, _app_error)
     for module in (auth, me, workflows, scores, rosters, jobs):
         app.include_router(module.router)
+    from callcenter.web import LoginRequired
+    from callcenter.web import router as web_router
+
+    async def _to_login(_request: Request, _exc: Exception) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
+    app.add_exception_handler(LoginRequired, _to_login)
+    app.include_router(web_router)
     return app

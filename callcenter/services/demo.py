@@ -26,6 +26,7 @@ from callcenter.models import (
 )
 from callcenter.services import report
 from callcenter.services.centres import create_centre, create_team
+from callcenter.services.demo_roster import demo_roster
 from callcenter.services.exports import write_table
 from callcenter.services.forecasting import forecast_and_staff_demo
 from callcenter.services.imports import COLUMNS, ImportResult, import_rows
@@ -89,16 +90,30 @@ def run_demo(
     settings: Settings,
     database: str,
     seed: int = 20261125,
+    roster_seconds: float | None = None,
 ) -> DemoRun:
     """The full demo pipeline: load the centre, forecast and staff the next 4 weeks, score
     the last quarter, write the report."""
     summary = load_demo(session, as_of, out_dir, seed=seed)
     centre = session.exec(select(Centre).where(Centre.code == "DEMO")).one()
-    nav = [("Overview", "index.html"), ("Scores", "scores.html")]
+    nav = [("Overview", "index.html"), ("Roster", "roster.html"), ("Scores", "scores.html")]
     start = as_of + dt.timedelta(days=7 - as_of.weekday())  # the Monday after as_of
     demand = forecast_and_staff_demo(session, centre, start, days=28)
+    roster_lines = ["Roster     skipped (--roster-seconds 0)"]
+    if roster_seconds is None or roster_seconds > 0:
+        roster_lines = demo_roster(
+            session,
+            centre,
+            start,
+            28,
+            settings=settings,
+            out_dir=out_dir,
+            nav=nav,
+            time_limit_seconds=roster_seconds or settings.solver_time_limit_seconds,
+        )
     stages = [
         ("demand", demand.lines()),
+        ("roster", roster_lines),
         ("scores", _score_last_quarter(session, centre, as_of, out_dir, settings, nav)),
     ]
     if settings.environment != "production":
@@ -108,6 +123,10 @@ def run_demo(
         out_dir / "summary.json", json.dumps({**summary.__dict__, "stages": dict(stages)}, indent=2)
     )
     links = [
+        ("Roster: coverage, hours, penalties", "roster.html"),
+        ("roster.json", "roster.json"),
+        ("problem.json (check with callcenter roster check)", "problem.json"),
+        ("roster_grid.csv (agents x days)", "roster_grid.csv"),
         ("Quarterly scores", "scores.html"),
         ("scores.csv", "scores.csv"),
         ("summary.json", "summary.json"),
@@ -159,7 +178,7 @@ def _demo_users(session: Session, centre: Centre) -> list[str]:
             )
     return [
         "Log-ins    "
-        + ", ".join(f"{u} / demo-{u}" for u, _, _ in DEMO_USERS)
+        + ", ".join(f"{u} / {demo_password(u)}" for u, _, _ in DEMO_USERS)
         + " (callcenter serve, then http://127.0.0.1:8000/)"
     ]
 

@@ -24,6 +24,12 @@ def run(args: list[str], database_url: str, cwd: Path) -> subprocess.CompletedPr
                           timeout=300, check=False)
 
 
+def quick_demo(database_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The demo without its roster stage (tests of other stages need no solve)."""
+    return run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r"),
+                "--roster-seconds", "0"], database_url, tmp_path)
+
+
 def counts(database_url: str) -> dict[str, int]:
     engine = make_engine(database_url)
     with Session(engine) as session:
@@ -35,7 +41,8 @@ def counts(database_url: str) -> dict[str, int]:
 
 def test_demo_builds_the_centre_and_prints_a_summary(database_url: str, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    first = run(["demo", "--as-of", "2026-11-25", "--out", str(out)], database_url, tmp_path)
+    first = run(["demo", "--as-of", "2026-11-25", "--out", str(out), "--roster-seconds", "150"],
+                database_url, tmp_path)
     assert first.returncode == 0, first.stderr
     assert "120 in 4 teams" in first.stdout
     assert "4032 half-hours" in first.stdout
@@ -44,8 +51,18 @@ def test_demo_builds_the_centre_and_prints_a_summary(database_url: str, tmp_path
     summary = json.loads((out / "summary.json").read_text())
     assert summary["agents"] == 120 and summary["kpi_quarter"] == "2026 Q3"
     assert (out / "input" / "volumes.csv").read_text().startswith("interval_start,calls")
+    # the roster stage: solved, checked by the independent checker, stored as a draft
+    assert "Check      independent checker: 0 hard violations, objective matches" in first.stdout
+    grid = (out / "roster_grid.csv").read_text().splitlines()
+    assert len(grid) == 121 and grid[0].startswith("agent,team,2026-11-30,")
+    checked = run(["roster", "check", str(out / "problem.json"), str(out / "roster.json")],
+                  database_url, tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    page = (out / "roster.html").read_text()
+    assert page.count("<svg") == 1 and "Penalty breakdown" in page
     second = run(["demo", "--as-of", "2026-11-25", "--out", str(out)], database_url, tmp_path)
     assert second.returncode == 0, second.stderr
+    assert "(stored earlier)" in second.stdout
     assert counts(database_url) == after_first
 
 
@@ -80,8 +97,7 @@ def test_db_commands_report_the_revision(empty_database_url: str, tmp_path: Path
 
 
 def test_score_quarter_and_year_write_csv_and_xlsx(database_url: str, tmp_path: Path) -> None:
-    assert run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r")], database_url,
-               tmp_path).returncode == 0
+    assert quick_demo(database_url, tmp_path).returncode == 0
     assert (tmp_path / "r" / "scores.html").read_text().count("<svg") == 1
     csv_out = tmp_path / "q3.csv"
     result = run(["score", "quarter", "--year", "2026", "--quarter", "3", "--out", str(csv_out)],
@@ -108,8 +124,7 @@ def test_score_quarter_and_year_write_csv_and_xlsx(database_url: str, tmp_path: 
 
 def test_event_add_refuses_unknown_code_and_delete_needs_a_reason(database_url: str,
                                                                   tmp_path: Path) -> None:
-    assert run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r")], database_url,
-               tmp_path).returncode == 0
+    assert quick_demo(database_url, tmp_path).returncode == 0
     bad = run(["event", "add", "X1", "--agent", "A001", "--date", "2026-08-01", "--code", "P99"],
               database_url, tmp_path)
     assert bad.returncode == 2 and "unknown code" in bad.stderr
@@ -125,8 +140,7 @@ def test_event_add_refuses_unknown_code_and_delete_needs_a_reason(database_url: 
 
 
 def test_leave_workflow_from_the_command_line(database_url: str, tmp_path: Path) -> None:
-    assert run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r")], database_url,
-               tmp_path).returncode == 0
+    assert quick_demo(database_url, tmp_path).returncode == 0
     import datetime as dt
 
     start = (dt.date.today() + dt.timedelta(days=40)).isoformat()
@@ -152,8 +166,7 @@ def test_leave_workflow_from_the_command_line(database_url: str, tmp_path: Path)
 
 def test_absence_becomes_proposed_events_that_hr_confirms(database_url: str,
                                                           tmp_path: Path) -> None:
-    assert run(["demo", "--as-of", "2026-11-25", "--out", str(tmp_path / "r")], database_url,
-               tmp_path).returncode == 0
+    assert quick_demo(database_url, tmp_path).returncode == 0
     for day in ("2026-11-02", "2026-11-03"):
         assert run(["attendance", "record", "--agent", "A005", "--date", day, "--status",
                     "absent"], database_url, tmp_path).returncode == 0
