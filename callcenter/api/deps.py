@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -53,6 +53,9 @@ def get_clock(request: Request) -> Clock:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+# Database ids are 32-bit on PostgreSQL: larger numbers are refused as invalid (422), not
+# passed to the database.
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SessionDep = Annotated[Session, Depends(get_session)]
 

@@ -11,7 +11,14 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 import scheduler
-from callcenter.api.deps import SessionDep, SettingsDep, Supervisor, same_centre, user_centre
+from callcenter.api.deps import (
+    RecordId,
+    SessionDep,
+    SettingsDep,
+    Supervisor,
+    same_centre,
+    user_centre,
+)
 from callcenter.api.routes.me import ERRORS
 from callcenter.models import Agent, RosterProblem, SolveJob, Team
 from callcenter.services.rosters import build_problem, planned_demand, store_problem
@@ -39,7 +46,7 @@ class JobOut(BaseModel):
     bound: float | None
     elapsed_seconds: float | None
     solutions_found: int
-    roster_id: int | None
+    roster_id: RecordId | None
     error: str | None
     cancel_requested: bool
 
@@ -111,7 +118,7 @@ def start(body: JobCreate, user: Supervisor, session: SessionDep, settings: Sett
     return job_out(session, job)
 
 
-def _job(session: Session, user: Supervisor, job_id: int) -> SolveJob:
+def _job(session: Session, user: Supervisor, job_id: RecordId) -> SolveJob:
     job = session.get(SolveJob, job_id)
     problem = None if job is None else session.get(RosterProblem, job.problem_id)
     if job is None or problem is None:
@@ -121,13 +128,13 @@ def _job(session: Session, user: Supervisor, job_id: int) -> SolveJob:
 
 
 @router.get("/{job_id}", responses=ERRORS)
-def progress(job_id: int, user: Supervisor, session: SessionDep) -> JobOut:
+def progress(job_id: RecordId, user: Supervisor, session: SessionDep) -> JobOut:
     """Status, progress (objective, bound, elapsed) and, when done, the draft roster's id."""
     return job_out(session, _job(session, user, job_id))
 
 
 @router.delete("/{job_id}", responses=ERRORS)
-def cancel(job_id: int, user: Supervisor, session: SessionDep) -> JobOut:
+def cancel(job_id: RecordId, user: Supervisor, session: SessionDep) -> JobOut:
     """Cancel: a queued job stops at once; a running one stops and keeps its best roster."""
     from callcenter.jobs.solve import request_cancel
 

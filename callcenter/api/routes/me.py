@@ -25,6 +25,7 @@ from callcenter.services.schedule import ShiftView, published_shifts
 router = APIRouter(prefix="/api", tags=["agents"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed request body"},
     401: {"description": "Not authenticated"},
     403: {"description": "Not allowed"},
     404: {"description": "Not found"},

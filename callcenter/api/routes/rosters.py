@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from sqlmodel import col, select
 
-from callcenter.api.deps import SessionDep, Supervisor, same_centre, user_centre
+from callcenter.api.deps import RecordId, SessionDep, Supervisor, same_centre, user_centre
 from callcenter.api.routes.me import ERRORS
 from callcenter.api.schemas import RosterOut
 from callcenter.models import Roster
@@ -31,7 +31,7 @@ def roster_out(row: Roster) -> RosterOut:
     )
 
 
-def _roster(session: SessionDep, user: Supervisor, roster_id: int) -> Roster:
+def _roster(session: SessionDep, user: Supervisor, roster_id: RecordId) -> Roster:
     row = session.get(Roster, roster_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"roster {roster_id} not found")
@@ -53,14 +53,14 @@ def list_rosters(user: Supervisor, session: SessionDep) -> list[RosterOut]:
 
 
 @router.get("/{roster_id}", responses=ERRORS)
-def get_roster(roster_id: int, user: Supervisor, session: SessionDep) -> dict[str, Any]:
+def get_roster(roster_id: RecordId, user: Supervisor, session: SessionDep) -> dict[str, Any]:
     """The roster in the ROSTER.json contract format."""
     _roster(session, user, roster_id)
     return load_roster(session, roster_id)[1].model_dump(mode="json")
 
 
 @router.get("/{roster_id}/diff", responses=ERRORS)
-def diff(roster_id: int, user: Supervisor, session: SessionDep) -> list[str]:
+def diff(roster_id: RecordId, user: Supervisor, session: SessionDep) -> list[str]:
     """Who moves where, against the version this one is based on."""
     row = _roster(session, user, roster_id)
     if row.based_on_id is None:
@@ -74,7 +74,7 @@ def diff(roster_id: int, user: Supervisor, session: SessionDep) -> list[str]:
 
 
 @router.post("/{roster_id}/publish", responses={**ERRORS, 409: {"description": "Not a draft"}})
-def publish(roster_id: int, user: Supervisor, session: SessionDep) -> RosterOut:
+def publish(roster_id: RecordId, user: Supervisor, session: SessionDep) -> RosterOut:
     """Publish a draft; the version it replaces is superseded."""
     _roster(session, user, roster_id)
     return roster_out(publish_roster(session, roster_id, actor=user.username))

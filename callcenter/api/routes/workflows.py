@@ -13,6 +13,7 @@ from callcenter.api.deps import (
     Clock,
     ClockDep,
     CurrentUser,
+    RecordId,
     SessionDep,
     SettingsDep,
     Supervisor,
@@ -97,7 +98,7 @@ def list_leave(
     ]
 
 
-def _leave_for_staff(session: Session, user: User, request_id: int) -> LeaveRequest:
+def _leave_for_staff(session: Session, user: User, request_id: RecordId) -> LeaveRequest:
     row = session.get(LeaveRequest, request_id)
     agent = None if row is None else session.get(Agent, row.agent_id)
     if row is None or agent is None:
@@ -108,7 +109,11 @@ def _leave_for_staff(session: Session, user: User, request_id: int) -> LeaveRequ
 
 @router.post("/leave-requests/{request_id}/decision", responses=WORKFLOW_ERRORS)
 def decide_leave(
-    request_id: int, body: Decision, user: Supervisor, session: SessionDep, settings: SettingsDep
+    request_id: RecordId,
+    body: Decision,
+    user: Supervisor,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> LeaveOut:
     """Approve (art. 40 enforced, safe under concurrency; published rosters it touches are
     re-planned with minimal change into new drafts) or reject with a reason."""
@@ -126,7 +131,7 @@ def decide_leave(
 
 
 @router.post("/leave-requests/{request_id}/cancel", responses=WORKFLOW_ERRORS)
-def cancel_leave(request_id: int, user: AgentUser, session: SessionDep) -> LeaveOut:
+def cancel_leave(request_id: RecordId, user: AgentUser, session: SessionDep) -> LeaveOut:
     """Withdraw my own request."""
     row = leave.cancel_leave(
         session, request_id, agent=own_agent(session, user), actor=user.username
@@ -213,7 +218,7 @@ def list_swaps(user: CurrentUser, session: SessionDep) -> list[SwapOut]:
 
 
 @router.post("/swap-requests/{swap_id}/consent", responses=WORKFLOW_ERRORS)
-def consent_swap(swap_id: int, user: AgentUser, session: SessionDep) -> SwapOut:
+def consent_swap(swap_id: RecordId, user: AgentUser, session: SessionDep) -> SwapOut:
     """The partner agrees to the swap (art. 34: both agents consent)."""
     row = session.get(SwapRequest, swap_id)
     me = own_agent(session, user)
@@ -226,7 +231,7 @@ def consent_swap(swap_id: int, user: AgentUser, session: SessionDep) -> SwapOut:
 
 @router.post("/swap-requests/{swap_id}/decision", responses=WORKFLOW_ERRORS)
 def decide_swap(
-    swap_id: int, body: Decision, user: Supervisor, session: SessionDep, clock: ClockDep
+    swap_id: RecordId, body: Decision, user: Supervisor, session: SessionDep, clock: ClockDep
 ) -> SwapOut:
     """Approve (rules re-checked; a new draft roster with the swap) or reject with a reason."""
     row = session.get(SwapRequest, swap_id)
