@@ -18,6 +18,7 @@ import typer
 from callcenter.commands_demand import register as register_demand_commands
 from callcenter.commands_roster import register as register_roster_commands
 from callcenter.commands_service import register as register_service_commands
+from callcenter.commands_validation import register as register_validation_commands
 from callcenter.commands_workflows import register as register_workflow_commands
 from callcenter.config import get_settings
 from callcenter.db import current_revision, downgrade, make_engine, session_scope, upgrade
@@ -35,6 +36,7 @@ app.add_typer(team_app, name="team")
 app.add_typer(score_app, name="score")
 app.add_typer(event_app, name="event")
 register_demand_commands(app)
+register_validation_commands(app)
 register_service_commands(app)
 register_roster_commands(app)
 register_workflow_commands(app)

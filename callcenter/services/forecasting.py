@@ -46,15 +46,18 @@ from callcenter.models import (
 )
 from scheduler import HolidayCalendar
 from scheduler.demand import (
+    BACKTEST_METHODS,
     Backtest,
     DemandError,
     ForecastSettings,
+    RollingBacktest,
     Staffing,
     StaffingInfeasibleError,
     StaffingTargets,
     agents_needed,
     backtest,
     forecast,
+    rolling_backtest,
     shrinkage_fraction,
 )
 
@@ -234,15 +237,21 @@ def read_volumes(
     # Only bad rows are visited one by one, to name them.
     found: list[tuple[int, int, Problem]] = []  # (position, column order, problem)
 
-    def flag(mask: npt.NDArray[np.bool_], order: int, column: str, cells: list[str],
-             rule: str) -> None:
+    def flag(
+        mask: npt.NDArray[np.bool_], order: int, column: str, cells: list[str], rule: str
+    ) -> None:
         for position in np.flatnonzero(mask):
             i = int(position)
             found.append((i, order, _problem(source, int(lines[i]), column, cells[i], rule)))
 
     widths = np.array([len(row) for row in rows])
-    flag(widths > width, -1, "row", [str(w) for w in widths],
-         f"has more fields than the header's {width}")
+    flag(
+        widths > width,
+        -1,
+        "row",
+        [str(w) for w in widths],
+        f"has more fields than the header's {width}",
+    )
     start_empty = np.array([not s for s in starts])
     flag(start_empty, 0, "interval_start", starts, "is required")
     bad_start = wall.isna().to_numpy() & ~start_empty
@@ -253,8 +262,13 @@ def read_volumes(
         off_grid = (minute % interval_minutes != 0) | (
             wall.dt.second.to_numpy(dtype=np.float64, na_value=0) != 0
         )
-        flag(off_grid & good_start, 0, "interval_start", starts,
-             f"is not on a {interval_minutes}-minute interval boundary")
+        flag(
+            off_grid & good_start,
+            0,
+            "interval_start",
+            starts,
+            f"is not on a {interval_minutes}-minute interval boundary",
+        )
     if unique_starts and good_start.any():
         duplicated = wall.duplicated(keep="first").to_numpy() & good_start
         if duplicated.any():
@@ -263,9 +277,19 @@ def read_volumes(
                 first_line.setdefault(wall.iloc[int(position)], int(lines[int(position)]))
             for position in np.flatnonzero(duplicated):
                 i = int(position)
-                found.append((i, 0, _problem(
-                    source, int(lines[i]), "interval_start", starts[i],
-                    f"duplicate of line {first_line[wall.iloc[i]]}")))
+                found.append(
+                    (
+                        i,
+                        0,
+                        _problem(
+                            source,
+                            int(lines[i]),
+                            "interval_start",
+                            starts[i],
+                            f"duplicate of line {first_line[wall.iloc[i]]}",
+                        ),
+                    )
+                )
 
     flag(calls_empty, 1, "calls", calls_text, "is required")
     calls_nan = ~np.isfinite(calls) & ~calls_empty
@@ -279,10 +303,20 @@ def read_volumes(
     if require_aht or has_aht:
         with_calls = np.isfinite(calls) & (calls > 0)
         hint = "" if aht_seconds is not None else " (or give --aht-seconds)"
-        flag(with_calls & ~finite_aht & ~aht_bad_text, 2, "aht_seconds", aht_text,
-             f"is required when calls > 0{hint}")
-        flag(with_calls & finite_aht & (aht == 0), 2, "aht_seconds", aht_text,
-             "must be > 0 when calls > 0")
+        flag(
+            with_calls & ~finite_aht & ~aht_bad_text,
+            2,
+            "aht_seconds",
+            aht_text,
+            f"is required when calls > 0{hint}",
+        )
+        flag(
+            with_calls & finite_aht & (aht == 0),
+            2,
+            "aht_seconds",
+            aht_text,
+            "must be > 0 when calls > 0",
+        )
     if found:
         found.sort(key=lambda item: (item[0], item[1]))
         raise ValidationFailed(source, [problem for _, _, problem in found])
@@ -321,28 +355,57 @@ def targets_from_options(
     """Staffing targets from command-line options; bad values name the option."""
     problems = []
     checks: list[tuple[str, float | None, bool, str]] = [
-        ("--service-level", service_level,
-         math.isfinite(service_level) and 0 <= service_level <= 1,
-         "must be a fraction in [0, 1] (80 % is 0.8)"),
-        ("--answer-seconds", answer_seconds,
-         math.isfinite(answer_seconds) and answer_seconds >= 0, "must be >= 0"),
-        ("--max-occupancy", max_occupancy,
-         math.isfinite(max_occupancy) and 0 < max_occupancy <= 1, "must be in (0, 1]"),
+        (
+            "--service-level",
+            service_level,
+            math.isfinite(service_level) and 0 <= service_level <= 1,
+            "must be a fraction in [0, 1] (80 % is 0.8)",
+        ),
+        (
+            "--answer-seconds",
+            answer_seconds,
+            math.isfinite(answer_seconds) and answer_seconds >= 0,
+            "must be >= 0",
+        ),
+        (
+            "--max-occupancy",
+            max_occupancy,
+            math.isfinite(max_occupancy) and 0 < max_occupancy <= 1,
+            "must be in (0, 1]",
+        ),
     ]
     if patience_seconds is not None:
-        checks.append(("--patience-seconds", patience_seconds,
-                       math.isfinite(patience_seconds) and patience_seconds > 0, "must be > 0"))
+        checks.append(
+            (
+                "--patience-seconds",
+                patience_seconds,
+                math.isfinite(patience_seconds) and patience_seconds > 0,
+                "must be > 0",
+            )
+        )
     if max_asa_seconds is not None:
-        checks.append(("--max-asa-seconds", max_asa_seconds,
-                       math.isfinite(max_asa_seconds) and max_asa_seconds >= 0, "must be >= 0"))
+        checks.append(
+            (
+                "--max-asa-seconds",
+                max_asa_seconds,
+                math.isfinite(max_asa_seconds) and max_asa_seconds >= 0,
+                "must be >= 0",
+            )
+        )
     for option, value, ok, rule in checks:
         if not ok:
             problems.append(Problem("options", option, str(value), rule))
     try:
         shrinkage_fraction(shrinkage)
     except DemandError:
-        problems.append(Problem("options", "--shrinkage", str(shrinkage),
-                                "must be a fraction in [0, 1) (30 % is 0.3)"))
+        problems.append(
+            Problem(
+                "options",
+                "--shrinkage",
+                str(shrinkage),
+                "must be a fraction in [0, 1) (30 % is 0.3)",
+            )
+        )
     if problems:
         raise ValidationFailed("options", problems)
     return StaffingTargets(
@@ -363,22 +426,35 @@ def staff_volumes(
     An unreachable target becomes ``ValidationFailed`` naming the interval and its line.
     """
     aht = np.nan_to_num(table.aht_seconds, nan=0.0)
-    labels = [f"{start} (line {line})" for start, line in
-              zip(table.interval_start, table.lines.tolist(), strict=True)]
+    labels = [
+        f"{start} (line {line})"
+        for start, line in zip(table.interval_start, table.lines.tolist(), strict=True)
+    ]
     try:
-        return agents_needed(table.calls, aht, targets, interval_minutes=interval_minutes,
-                             labels=labels)
+        return agents_needed(
+            table.calls, aht, targets, interval_minutes=interval_minutes, labels=labels
+        )
     except StaffingInfeasibleError as exc:
         position = {label: i for i, label in enumerate(labels)}.get(
-            str(exc.interval).removeprefix("interval "))
+            str(exc.interval).removeprefix("interval ")
+        )
         if position is None:
-            raise ValidationFailed(table.source, [Problem(table.source, "targets", "",
-                                                          str(exc))]) from exc
+            raise ValidationFailed(
+                table.source, [Problem(table.source, "targets", "", str(exc))]
+            ) from exc
         rule = str(exc).split(": ", 1)[-1]
-        raise ValidationFailed(table.source, [_problem(
-            table.source, int(table.lines[position]), "interval_start",
-            table.interval_start[position], f"targets cannot be met in this interval: {rule}",
-        )]) from exc
+        raise ValidationFailed(
+            table.source,
+            [
+                _problem(
+                    table.source,
+                    int(table.lines[position]),
+                    "interval_start",
+                    table.interval_start[position],
+                    f"targets cannot be met in this interval: {rule}",
+                )
+            ],
+        ) from exc
     except DemandError as exc:
         raise ValidationFailed(table.source, [Problem(table.source, "file", "", str(exc))]) from exc
 
@@ -448,9 +524,17 @@ def holiday_calendar(code: str) -> HolidayCalendar:
 
     upper = code.strip().upper()
     if upper not in {"CN", "NONE"} and upper not in holidays_lib.list_supported_countries():
-        raise ValidationFailed("options", [Problem(
-            "options", "--holidays", code,
-            "must be CN, none, or a country code the holidays library knows (US, IL, ...)")])
+        raise ValidationFailed(
+            "options",
+            [
+                Problem(
+                    "options",
+                    "--holidays",
+                    code,
+                    "must be CN, none, or a country code the holidays library knows (US, IL, ...)",
+                )
+            ],
+        )
     return HolidayCalendar(upper)
 
 
@@ -463,11 +547,19 @@ def forecast_history(
     interval_minutes: int,
     calendar: HolidayCalendar,
     settings: ForecastSettings | None = None,
+    closed: str = "zero",
 ) -> pd.DataFrame:
     """``scheduler.demand.forecast`` with its refusals turned into ``ValidationFailed``."""
     try:
-        return forecast(history, start=start, days=days, interval_minutes=interval_minutes,
-                        calendar=calendar, settings=settings)
+        return forecast(
+            history,
+            start=start,
+            days=days,
+            interval_minutes=interval_minutes,
+            calendar=calendar,
+            settings=settings,
+            closed=closed,
+        )
     except DemandError as exc:
         raise ValidationFailed(source, [Problem(source, "history", "", str(exc))]) from exc
 
@@ -483,17 +575,128 @@ def backtest_history(
 ) -> Backtest:
     """``scheduler.demand.backtest`` with its refusals turned into ``ValidationFailed``."""
     try:
-        return backtest(history, weeks=weeks, interval_minutes=interval_minutes,
-                        calendar=calendar, settings=settings)
+        return backtest(
+            history,
+            weeks=weeks,
+            interval_minutes=interval_minutes,
+            calendar=calendar,
+            settings=settings,
+        )
     except DemandError as exc:
         raise ValidationFailed(source, [Problem(source, "history", "", str(exc))]) from exc
+
+
+def check_closed_option(closed: str) -> None:
+    """``--closed`` must be ``omit`` or ``zero``."""
+    if closed not in ("omit", "zero"):
+        raise ValidationFailed(
+            "options", [Problem("options", "--closed", closed, "must be omit or zero")]
+        )
+
+
+def read_history(
+    path: Path,
+    *,
+    interval_minutes: int | None,
+    columns: str | None = None,
+    source_interval_minutes: int | None = None,
+    local_time: bool = False,
+) -> VolumeTable:
+    """A history file for the forecaster: the contract CSV as is, or -- with a column map,
+    a source interval or ``local_time`` -- a real-world export re-binned to
+    ``interval_minutes`` (30 when omitted) by ``realdata.read_interval_counts``."""
+    if columns is None and source_interval_minutes is None and not local_time:
+        return read_volumes(
+            path, require_aht=False, interval_minutes=interval_minutes, unique_starts=True
+        )
+    from callcenter.services.realdata import (
+        INTERVAL_FIELDS,
+        parse_column_map,
+        read_interval_counts,
+    )
+
+    return read_interval_counts(
+        path,
+        interval_minutes=interval_minutes or 30,
+        columns=parse_column_map(columns, INTERVAL_FIELDS),
+        source_interval_minutes=source_interval_minutes,
+        local_time=local_time,
+    )
+
+
+def rolling_backtest_history(
+    history: pd.DataFrame,
+    *,
+    source: str,
+    weeks: int,
+    horizons: int,
+    interval_minutes: int,
+    calendar: HolidayCalendar,
+    settings: ForecastSettings | None = None,
+) -> RollingBacktest:
+    """``scheduler.demand.rolling_backtest`` (three methods), refusals as ``ValidationFailed``.
+
+    When the history is too short for every horizon, the horizons are cut to what fits.
+    """
+    starts = pd.DatetimeIndex(history["interval_start"])
+    span = (starts.max().normalize() - starts.min().normalize()).days + 1
+    fitting = max(1, min(horizons, (span - 14 - 7 * weeks) // 7 + 1))
+    try:
+        return rolling_backtest(
+            history,
+            weeks=weeks,
+            horizons=fitting,
+            interval_minutes=interval_minutes,
+            calendar=calendar,
+            settings=settings,
+        )
+    except DemandError as exc:
+        raise ValidationFailed(source, [Problem(source, "history", "", str(exc))]) from exc
+
+
+def rolling_backtest_lines(result: RollingBacktest) -> list[str]:
+    """The rolling backtest as a table: method x horizon, wMAPE at the scoring interval and
+    per day."""
+
+    def pct(value: float) -> str:
+        return "   n/a" if math.isnan(value) else f"{100 * value:6.2f}"
+
+    weeks = result.test_weeks
+    lines = [
+        f"rolling-origin backtest: {len(weeks)} week(s) from {weeks[0].isoformat()}, "
+        f"horizons 1-{result.horizons} week(s) ahead; wMAPE % at {result.score_minutes} min "
+        "/ daily",
+        "  method           "
+        + "".join(
+            f"   h{h} {result.score_minutes}m  h{h} day" for h in range(1, result.horizons + 1)
+        ),
+    ]
+    for method in BACKTEST_METHODS:
+        cells = "".join(
+            f"  {pct(result.wmape(method, h, 'interval'))} {pct(result.wmape(method, h, 'daily'))}"
+            for h in range(1, result.horizons + 1)
+        )
+        lines.append(f"  {method:15s}{cells}")
+    forecaster = result.wmape("forecaster", 1, "interval")
+    naive = result.wmape("seasonal_naive", 1, "interval")
+    anchor = result.wmape("mstl_ets", 1, "interval")
+    if naive > 0 and not math.isnan(forecaster):
+        lines.append(
+            f"  1 week ahead at {result.score_minutes} min: forecaster "
+            f"{100 * (1 - forecaster / naive):+.1f} % better than seasonal-naive, "
+            f"{100 * (1 - forecaster / anchor):+.1f} % better than mstl_ets"
+        )
+    return lines
 
 
 def forecast_cells(result: pd.DataFrame, *, has_aht: bool) -> list[list[str]]:
     """Forecast rows as text: local ``YYYY-MM-DDTHH:MM``, calls to 3 decimals, AHT to 2."""
     stamps = pd.DatetimeIndex(result["interval_start"])
-    text = stamps.strftime("%Y-%m-%dT%H:%M%z") if stamps.tz is not None else (
-        stamps.strftime("%Y-%m-%dT%H:%M"))
+    text = (
+        stamps.strftime("%Y-%m-%dT%H:%M%z")
+        if stamps.tz is not None
+        else (stamps.strftime("%Y-%m-%dT%H:%M"))
+    )
     aht = result["aht_seconds"].to_numpy(dtype=np.float64)
     return [
         list(text),
@@ -504,6 +707,7 @@ def forecast_cells(result: pd.DataFrame, *, has_aht: bool) -> list[list[str]]:
 
 def backtest_lines(result: Backtest) -> list[str]:
     """A readable backtest report: per week and overall wMAPE of both methods."""
+
     def pct(value: float) -> str:
         return "n/a" if math.isnan(value) else f"{100 * value:.2f} %"
 
@@ -543,15 +747,16 @@ def centre_history(
     merged: calls summed, AHT calls-weighted.
     """
     zone = ZoneInfo(centre.timezone)
-    statement = select(
-        CallVolume.interval_start, CallVolume.calls, CallVolume.aht_seconds
-    ).where(CallVolume.centre_id == centre.id)
+    statement = select(CallVolume.interval_start, CallVolume.calls, CallVolume.aht_seconds).where(
+        CallVolume.centre_id == centre.id
+    )
     if before is not None:
         statement = statement.where(CallVolume.interval_start < _local_midnight_utc(before, zone))
     rows = session.exec(statement.order_by(col(CallVolume.interval_start))).all()
     if not rows:
-        return pd.DataFrame({"interval_start": pd.DatetimeIndex([]), "calls": [],
-                             "aht_seconds": []})
+        return pd.DataFrame(
+            {"interval_start": pd.DatetimeIndex([]), "calls": [], "aht_seconds": []}
+        )
     starts = pd.DatetimeIndex([r[0] for r in rows]).tz_convert(zone).tz_localize(None)
     calls = np.array([r[1] for r in rows], dtype=np.float64)
     aht = np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=np.float64)
@@ -562,7 +767,8 @@ def centre_history(
         merged = frame.groupby("interval_start", as_index=False)[["calls", "handled"]].sum()
         with np.errstate(invalid="ignore", divide="ignore"):
             merged["aht_seconds"] = np.where(
-                merged["calls"] > 0, merged["handled"] / merged["calls"], 0.0)
+                merged["calls"] > 0, merged["handled"] / merged["calls"], 0.0
+            )
         frame = merged[["interval_start", "calls", "aht_seconds"]]
     return frame
 
@@ -605,11 +811,27 @@ def forecast_centre(
     source = f"centre {centre.code} history"
     history = centre_history(session, centre, before=start)
     if history.empty:
-        raise ValidationFailed(source, [Problem(
-            source, "call_volume", "", f"no call history before {start.isoformat()}: "
-            "import volumes first (`callcenter import volumes FILE.csv`)")])
-    result = forecast_history(history, source=source, start=start, days=days,
-                              interval_minutes=interval, calendar=calendar, settings=settings)
+        raise ValidationFailed(
+            source,
+            [
+                Problem(
+                    source,
+                    "call_volume",
+                    "",
+                    f"no call history before {start.isoformat()}: "
+                    "import volumes first (`callcenter import volumes FILE.csv`)",
+                )
+            ],
+        )
+    result = forecast_history(
+        history,
+        source=source,
+        start=start,
+        days=days,
+        interval_minutes=interval,
+        calendar=calendar,
+        settings=settings,
+    )
     zone = ZoneInfo(centre.timezone)
     stamps = _to_utc(result["interval_start"], zone)
     record = Forecast(
@@ -624,11 +846,14 @@ def forecast_centre(
     assert record.id is not None
     calls = result["calls"].to_numpy(dtype=np.float64).tolist()
     aht = result["aht_seconds"].to_numpy(dtype=np.float64).tolist()
-    session.execute(insert(ForecastInterval), [
-        {"forecast_id": record.id, "interval_start": s, "calls": c, "aht_seconds": a}
-        for s, c, a in zip(stamps, calls, aht, strict=True)
-        if s is not None
-    ])
+    session.execute(
+        insert(ForecastInterval),
+        [
+            {"forecast_id": record.id, "interval_start": s, "calls": c, "aht_seconds": a}
+            for s, c, a in zip(stamps, calls, aht, strict=True)
+            if s is not None
+        ],
+    )
     session.flush()
     return record
 
@@ -650,11 +875,13 @@ def _forecast_params(
 
 def forecast_intervals(session: Session, forecast_record: Forecast) -> list[ForecastInterval]:
     """The stored intervals of a forecast, in time order."""
-    return list(session.exec(
-        select(ForecastInterval)
-        .where(ForecastInterval.forecast_id == forecast_record.id)
-        .order_by(col(ForecastInterval.interval_start))
-    ).all())
+    return list(
+        session.exec(
+            select(ForecastInterval)
+            .where(ForecastInterval.forecast_id == forecast_record.id)
+            .order_by(col(ForecastInterval.interval_start))
+        ).all()
+    )
 
 
 def targets_record(targets: StaffingTargets) -> dict[str, Any]:
@@ -704,32 +931,37 @@ def staff_forecast(
     def maybe(value: float) -> float | None:
         return None if math.isnan(value) else value
 
-    session.execute(insert(StaffingRequirement), [
-        {
-            "plan_id": plan.id,
-            "interval_start": row.interval_start,
-            "calls": row.calls,
-            "aht_seconds": row.aht_seconds,
-            "agents": int(staffing.agents[k]),
-            "scheduled_agents": int(staffing.scheduled_agents[k]),
-            "service_level": float(staffing.service_level[k]),
-            "asa_seconds": float(staffing.asa_seconds[k]),
-            "occupancy": float(staffing.occupancy[k]),
-            "abandon_rate": maybe(float(staffing.abandon_rate[k])),
-        }
-        for k, row in enumerate(intervals)
-    ])
+    session.execute(
+        insert(StaffingRequirement),
+        [
+            {
+                "plan_id": plan.id,
+                "interval_start": row.interval_start,
+                "calls": row.calls,
+                "aht_seconds": row.aht_seconds,
+                "agents": int(staffing.agents[k]),
+                "scheduled_agents": int(staffing.scheduled_agents[k]),
+                "service_level": float(staffing.service_level[k]),
+                "asa_seconds": float(staffing.asa_seconds[k]),
+                "occupancy": float(staffing.occupancy[k]),
+                "abandon_rate": maybe(float(staffing.abandon_rate[k])),
+            }
+            for k, row in enumerate(intervals)
+        ],
+    )
     session.flush()
     return plan
 
 
 def staffing_requirements(session: Session, plan: StaffingPlan) -> list[StaffingRequirement]:
     """The stored rows of a staffing plan, in time order."""
-    return list(session.exec(
-        select(StaffingRequirement)
-        .where(StaffingRequirement.plan_id == plan.id)
-        .order_by(col(StaffingRequirement.interval_start))
-    ).all())
+    return list(
+        session.exec(
+            select(StaffingRequirement)
+            .where(StaffingRequirement.plan_id == plan.id)
+            .order_by(col(StaffingRequirement.interval_start))
+        ).all()
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -783,17 +1015,23 @@ def _describe(targets: StaffingTargets) -> str:
 
 
 def _existing_demo_plan(
-    session: Session, centre: Centre, start: dt.date, days: int, params: dict[str, Any],
+    session: Session,
+    centre: Centre,
+    start: dt.date,
+    days: int,
+    params: dict[str, Any],
     targets: dict[str, Any],
 ) -> tuple[Forecast, StaffingPlan] | None:
     """The forecast and plan of an earlier demo run on the same data, if any."""
     for record in session.exec(
-        select(Forecast).where(
+        select(Forecast)
+        .where(
             Forecast.centre_id == centre.id,
             Forecast.method == FORECAST_METHOD,
             Forecast.start_date == start,
             Forecast.days == days,
-        ).order_by(col(Forecast.id))
+        )
+        .order_by(col(Forecast.id))
     ):
         if record.params != params:
             continue
@@ -826,16 +1064,24 @@ def forecast_and_staff_demo(
     existing = None
     if not history.empty:
         params = _forecast_params(history, interval, calendar, settings)
-        existing = _existing_demo_plan(session, centre, start, days, params,
-                                       targets_record(targets))
+        existing = _existing_demo_plan(
+            session, centre, start, days, params, targets_record(targets)
+        )
     if existing is not None:
         forecast_record, plan = existing
     else:
-        forecast_record = forecast_centre(session, centre, start, days, calendar=calendar,
-                                          settings=settings)
+        forecast_record = forecast_centre(
+            session, centre, start, days, calendar=calendar, settings=settings
+        )
         plan = staff_forecast(session, centre, forecast_record, targets)
-    checked = backtest_history(history, source=source, weeks=DEMO_BACKTEST_WEEKS,
-                               interval_minutes=interval, calendar=calendar, settings=settings)
+    checked = backtest_history(
+        history,
+        source=source,
+        weeks=DEMO_BACKTEST_WEEKS,
+        interval_minutes=interval,
+        calendar=calendar,
+        settings=settings,
+    )
     rows = staffing_requirements(session, plan)
     zone = ZoneInfo(centre.timezone)
     peak = max(rows, key=lambda r: (r.calls, -r.interval_start.timestamp()))

@@ -635,3 +635,108 @@ def _import_kpis(
             actor,
             "quarterly_kpi",
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Volumes from real-world files: interval counts at any length, per-call records
+# --------------------------------------------------------------------------------------------
+
+#: ``format`` values of ``import_volume_file``.
+VOLUME_FORMATS = ("intervals", "percall")
+
+
+def import_volume_file(
+    session: Session,
+    centre: Centre,
+    path: Path,
+    *,
+    source_format: str = "intervals",
+    columns: Mapping[str, str] | None = None,
+    source_interval_minutes: int | None = None,
+    local_time: bool = False,
+    actor: str = "import",
+    today: dt.date | None = None,
+) -> tuple[ImportResult, list[str]]:
+    """Import call volumes from interval counts of any length or from per-call records.
+
+    ``intervals``: a CSV whose columns ``columns`` maps (see ``realdata.read_interval_counts``),
+    re-binned to the centre's interval.  ``percall``: one row per call in the Anonymous Bank
+    layout, aggregated to the centre's interval (offered, answered, abandoned, mean handle
+    time, agents active).  The result is imported like a ``volumes`` CSV (validated whole,
+    upserted, so importing the same file twice changes nothing).  Returns the import result
+    and report lines: what was re-binned, and every skipped or repaired record by reason.
+    """
+    from callcenter.services.realdata import (
+        aggregate_calls,
+        read_interval_counts,
+        read_percall,
+    )
+
+    source = str(path)
+    interval = centre.interval_minutes
+    report: list[str] = []
+    if source_format == "intervals":
+        table = read_interval_counts(
+            path,
+            interval_minutes=interval,
+            columns=columns,
+            source_interval_minutes=source_interval_minutes,
+            local_time=local_time,
+        )
+        report.append(f"{source}: re-binned to {len(table)} intervals of {interval} minutes")
+        header = ["interval_start", "calls"] + (["aht_seconds"] if table.has_aht else [])
+        rows: list[dict[str, str | None]] = []
+        for start, calls, aht in zip(
+            table.interval_start, table.calls.tolist(), table.aht_seconds.tolist(), strict=True
+        ):
+            row: dict[str, str | None] = {"interval_start": start, "calls": _cell(calls)}
+            if table.has_aht:
+                row["aht_seconds"] = _cell(aht)
+            rows.append(row)
+    elif source_format == "percall":
+        records = read_percall(path, columns=columns)
+        report += records.report()
+        frame = aggregate_calls(records.frame, interval)
+        report.append(f"{source}: aggregated to {len(frame)} intervals of {interval} minutes")
+        header = [
+            "interval_start",
+            "calls",
+            "aht_seconds",
+            "calls_answered",
+            "calls_abandoned",
+            "agents_active",
+        ]
+        starts = frame["interval_start"].dt.strftime("%Y-%m-%dT%H:%M").tolist()
+        columns_out = [frame[c].to_numpy(dtype=float).tolist() for c in header[1:]]
+        rows = [
+            {
+                "interval_start": start,
+                **{c: _cell(v) for c, v in zip(header[1:], values, strict=True)},
+            }
+            for start, *values in zip(starts, *columns_out, strict=True)
+        ]
+    else:
+        raise ValidationFailed(
+            "options",
+            [
+                Problem(
+                    "options",
+                    "--format",
+                    source_format,
+                    f"must be one of {', '.join(VOLUME_FORMATS)}",
+                )
+            ],
+        )
+    result = import_rows(
+        session, centre, "volumes", rows, source=source, header=header, actor=actor, today=today
+    )
+    return result, report
+
+
+def _cell(value: float) -> str:
+    """A number as import text: '' for NaN, whole numbers without a decimal point."""
+    if value != value:
+        return ""
+    if value == int(value):
+        return str(int(value))
+    return repr(round(value, 6))

@@ -30,16 +30,32 @@ class ShiftView:
         return self.start - dt.timedelta(minutes=10)
 
 
-def published_shifts(session: Session, centre: Centre, first: dt.date, last: dt.date,
-                     agents: list[Agent] | None = None) -> list[ShiftView]:
+def published_shifts(
+    session: Session,
+    centre: Centre,
+    first: dt.date,
+    last: dt.date,
+    agents: list[Agent] | None = None,
+) -> list[ShiftView]:
     """Shifts in [first, last] from the published rosters (the newest covering each day)."""
     zone = ZoneInfo(centre.timezone)
-    rosters = [r for r in session.exec(select(Roster).where(
-        Roster.centre_id == centre.id, Roster.status == "published").order_by(
-        col(Roster.published_at).desc()))
-        if r.start_date <= last and r.start_date + dt.timedelta(days=r.days - 1) >= first]
-    numbers = {a.id: a.employee_no for a in (agents if agents is not None else session.exec(
-        select(Agent).where(Agent.centre_id == centre.id)))}
+    rosters = [
+        r
+        for r in session.exec(
+            select(Roster)
+            .where(Roster.centre_id == centre.id, Roster.status == "published")
+            .order_by(col(Roster.published_at).desc())
+        )
+        if r.start_date <= last and r.start_date + dt.timedelta(days=r.days - 1) >= first
+    ]
+    numbers = {
+        a.id: a.employee_no
+        for a in (
+            agents
+            if agents is not None
+            else session.exec(select(Agent).where(Agent.centre_id == centre.id))
+        )
+    }
     taken: set[dt.date] = set()
     views: list[ShiftView] = []
     for roster in rosters:
@@ -48,22 +64,33 @@ def published_shifts(session: Session, centre: Centre, first: dt.date, last: dt.
         if not days:
             continue
         taken |= days
-        query = select(Assignment).where(Assignment.roster_id == roster.id,
-                                         col(Assignment.date).in_(sorted(days)))
+        query = select(Assignment).where(
+            Assignment.roster_id == roster.id, col(Assignment.date).in_(sorted(days))
+        )
         if agents is not None:
             query = query.where(col(Assignment.agent_id).in_(list(numbers)))
         rows = list(session.exec(query))
         pauses: dict[int, list[ShiftBreak]] = {}
         if rows:
-            for pause in session.exec(select(ShiftBreak).where(
-                    col(ShiftBreak.assignment_id).in_([r.id for r in rows]))):
+            for pause in session.exec(
+                select(ShiftBreak).where(col(ShiftBreak.assignment_id).in_([r.id for r in rows]))
+            ):
                 pauses.setdefault(pause.assignment_id, []).append(pause)
         for row in rows:
             assert roster.id is not None and row.id is not None
-            views.append(ShiftView(
-                agent=numbers[row.agent_id], date=row.date, shift=row.shift_code,
-                start=row.start.astimezone(zone), end=row.end.astimezone(zone),
-                breaks=[(b.kind, b.start.astimezone(zone), b.minutes)
-                        for b in sorted(pauses.get(row.id, []), key=lambda b: b.start)],
-                roster_id=roster.id, roster_version=roster.version))
+            views.append(
+                ShiftView(
+                    agent=numbers[row.agent_id],
+                    date=row.date,
+                    shift=row.shift_code,
+                    start=row.start.astimezone(zone),
+                    end=row.end.astimezone(zone),
+                    breaks=[
+                        (b.kind, b.start.astimezone(zone), b.minutes)
+                        for b in sorted(pauses.get(row.id, []), key=lambda b: b.start)
+                    ],
+                    roster_id=roster.id,
+                    roster_version=roster.version,
+                )
+            )
     return sorted(views, key=lambda v: (v.start, v.agent))

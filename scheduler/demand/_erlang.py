@@ -280,7 +280,13 @@ def erlang_a_point(
     answered = 1.0 - abandon
     waited = p_wait * patience_seconds * math.exp(log_w - log_s)
     asa = waited / answered if answered > 0 else math.inf
-    occupancy = load * answered / servers
+    # Occupancy = E[busy agents] / N.  Computed as lambda (1 - P(Ab)) / (N mu) it rounds past 1
+    # in a saturated queue; the same quantity from the states with a free agent (a truncated
+    # Poisson on 0..N-1, mean A (1 - B(N-1, A))) stays monotone in N to the last digit.
+    b = math.exp(log_b)
+    b_before = min(1.0, servers * b / (load * (1.0 - b))) if b < 1.0 else 1.0
+    idle_share = max(0.0, servers - load * (1.0 - b_before)) / servers
+    occupancy = min(1.0, max(0.0, 1.0 - p_no_wait * idle_share))
     return _PointA(p_wait, service_level, asa, occupancy, abandon)
 
 

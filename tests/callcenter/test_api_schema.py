@@ -8,13 +8,13 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
+from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from hypothesis import HealthCheck, settings
 from sqlmodel import Session, select
 
 from callcenter.api import create_app
