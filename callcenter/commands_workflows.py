@@ -194,6 +194,23 @@ def register(app: typer.Typer) -> None:  # noqa: C901 (one small command each)
             raise _fail(exc) from exc
         typer.echo(f"swap request {swap_id}: partner consented")
 
+    @swap_app.command("cancel")
+    def swap_cancel(swap_id: int, agent: Annotated[str, typer.Option(help="The requester.")],
+                    actor: Actor = "cli") -> None:
+        """The requester withdraws a pending swap."""
+        from callcenter.db import session_scope
+        from callcenter.models import Agent
+        from callcenter.services.swaps import cancel_swap
+
+        try:
+            with session_scope() as session:
+                who = _agent(session, agent)
+                assert isinstance(who, Agent)
+                cancel_swap(session, swap_id, agent=who, actor=actor)
+        except AppError as exc:
+            raise _fail(exc) from exc
+        typer.echo(f"swap request {swap_id}: cancelled")
+
     @swap_app.command("decide")
     def swap_decide(
         swap_id: int,

@@ -257,6 +257,34 @@ def consent_swap(session: Session, swap_id: int, *, partner: Agent, actor: str) 
     return row
 
 
+def cancel_swap(
+    session: Session, swap_id: int, *, agent: Agent, actor: str, reason: str | None = None
+) -> SwapRequest:
+    """The requester withdraws a pending swap."""
+    row = _get(session, swap_id)
+    if row.requester_id != agent.id:
+        raise NotFound(f"swap request {swap_id} does not exist")
+    if row.status != "pending":
+        raise RuleRefused(
+            f"swap request {swap_id} is {row.status}: only a pending swap can be cancelled"
+        )
+    before = snapshot(row)
+    row.status = "cancelled"
+    row.version += 1
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="cancelled",
+        entity="swap_request",
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+        reason=reason,
+    )
+    return row
+
+
 @dataclass(frozen=True)
 class SwapDecision:
     request: SwapRequest

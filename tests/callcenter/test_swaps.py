@@ -121,3 +121,21 @@ def test_rejection_needs_a_reason(session: Session) -> None:
     assert decide_swap(session, swap.id or 0, approve=False, actor="sup", today=TODAY,
                        reason="short-staffed").request.status == "rejected"
     assert session.exec(select(Centre)).one().code == "C1"
+
+
+def test_the_requester_cancels_a_pending_swap_and_it_is_audited(session: Session) -> None:
+    from callcenter.models import AuditLog
+    from callcenter.services.swaps import cancel_swap
+
+    agents = published(session, min_rest=600)
+    swap = request_swap(session, agents["A1"], agents["A2"], MONDAY, MONDAY, today=TODAY,
+                        actor="A1")
+    with pytest.raises(Exception, match="does not exist"):
+        cancel_swap(session, swap.id or 0, agent=agents["A2"], actor="A2")
+    assert cancel_swap(session, swap.id or 0, agent=agents["A1"], actor="A1").status == \
+        "cancelled"
+    with pytest.raises(RuleRefused, match="only a pending swap"):
+        cancel_swap(session, swap.id or 0, agent=agents["A1"], actor="A1")
+    actions = [a.action for a in session.exec(select(AuditLog).where(
+        AuditLog.entity == "swap_request"))]
+    assert actions == ["request", "cancelled"]

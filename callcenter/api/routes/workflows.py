@@ -229,6 +229,13 @@ def consent_swap(swap_id: RecordId, user: AgentUser, session: SessionDep) -> Swa
     return swap_out(session, swaps.consent_swap(session, swap_id, partner=me, actor=user.username))
 
 
+@router.post("/swap-requests/{swap_id}/cancel", responses=WORKFLOW_ERRORS)
+def cancel_swap(swap_id: RecordId, user: AgentUser, session: SessionDep) -> SwapOut:
+    """The requester withdraws a pending swap."""
+    row = swaps.cancel_swap(session, swap_id, agent=own_agent(session, user), actor=user.username)
+    return swap_out(session, row)
+
+
 @router.post("/swap-requests/{swap_id}/decision", responses=WORKFLOW_ERRORS)
 def decide_swap(
     swap_id: RecordId, body: Decision, user: Supervisor, session: SessionDep, clock: ClockDep
