@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, SQLModel
 
@@ -37,3 +37,40 @@ def record_audit(
     )
     session.add(row)
     return row
+
+
+class _Versioned(Protocol):
+    id: int | None
+    status: str
+    version: int
+
+
+def transition(
+    session: Session,
+    row: _Versioned,
+    status: str,
+    *,
+    actor: str,
+    entity: str,
+    reason: str | None = None,
+    action: str | None = None,
+    **changes: object,
+) -> None:
+    """Move a request to ``status`` (plus ``changes``), bump its version, audit before/after."""
+    assert isinstance(row, SQLModel)
+    before = snapshot(row)
+    row.status = status
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.version += 1
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action=action or status,
+        entity=entity,
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+        reason=reason,
+    )

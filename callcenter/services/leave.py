@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from callcenter.errors import NotFound, Problem, RuleRefused, ValidationFailed
 from callcenter.models import LEAVE_KINDS, Agent, Centre, LeaveRequest, Team
 from callcenter.models import utcnow as _utcnow
-from callcenter.services.audit import record_audit, snapshot
+from callcenter.services.audit import record_audit, snapshot, transition
 from scheduler import HolidayCalendar
 
 NOTICE_DAYS = {
@@ -272,22 +272,16 @@ def decide_leave(
         )
     if approve and first.kind == "annual":
         _check_art_40(session, first, agent)
-    before = snapshot(first)
-    first.status = "approved" if approve else "rejected"
-    first.decided_at = _utcnow()
-    first.decided_by = actor
-    first.decision_reason = reason
-    first.version += 1
-    session.flush()
-    record_audit(
+    transition(
         session,
+        first,
+        "approved" if approve else "rejected",
         actor=actor,
-        action=first.status,
         entity="leave_request",
-        entity_id=first.id,
-        before=before,
-        after=snapshot(first),
         reason=reason,
+        decided_at=_utcnow(),
+        decided_by=actor,
+        decision_reason=reason,
     )
     return first
 
@@ -301,20 +295,7 @@ def cancel_leave(
         raise NotFound(f"leave request {request_id} does not exist")
     if row.status not in _LIVE:
         raise RuleRefused(f"leave request {request_id} is {row.status}: nothing to cancel")
-    before = snapshot(row)
-    row.status = "cancelled"
-    row.version += 1
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action="cancelled",
-        entity="leave_request",
-        entity_id=row.id,
-        before=before,
-        after=snapshot(row),
-        reason=reason,
-    )
+    transition(session, row, "cancelled", actor=actor, entity="leave_request", reason=reason)
     return row
 
 
@@ -330,17 +311,12 @@ def expire_stale_leave(session: Session, *, today: dt.date, actor: str = "schedu
         )
     )
     for row in stale:
-        before = snapshot(row)
-        row.status = "expired"
-        row.version += 1
-        record_audit(
+        transition(
             session,
+            row,
+            "expired",
             actor=actor,
-            action="expired",
             entity="leave_request",
-            entity_id=row.id,
-            before=before,
-            after=snapshot(row),
             reason="not decided before its first day",
         )
     session.flush()

@@ -28,7 +28,7 @@ import scheduler
 from callcenter.errors import NotFound, Problem, RuleRefused, ValidationFailed
 from callcenter.models import Agent, Centre, Roster, RosterProblem, SwapRequest
 from callcenter.models import utcnow as _utcnow
-from callcenter.services.audit import record_audit, snapshot
+from callcenter.services.audit import record_audit, snapshot, transition
 from callcenter.services.rosters import load_problem_row, load_roster, store_roster
 
 MAX_SWAPS_PER_MONTH = 2
@@ -268,20 +268,7 @@ def cancel_swap(
         raise RuleRefused(
             f"swap request {swap_id} is {row.status}: only a pending swap can be cancelled"
         )
-    before = snapshot(row)
-    row.status = "cancelled"
-    row.version += 1
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action="cancelled",
-        entity="swap_request",
-        entity_id=row.id,
-        before=before,
-        after=snapshot(row),
-        reason=reason,
-    )
+    transition(session, row, "cancelled", actor=actor, entity="swap_request", reason=reason)
     return row
 
 
