@@ -129,12 +129,14 @@ def run() -> str:
             [sys.executable, "-m", "callcenter.cli", "serve", "--port", str(port),
              "--solve-workers", str(workers)], env=env, cwd=folder, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
+        for _ in range(600):  # start-up (imports, migrations) can take a while on a busy box
             try:
-                httpx.get(f"{base}/api/openapi.json", timeout=1)
+                httpx.get(f"{base}/api/openapi.json", timeout=2)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
+        else:
+            raise RuntimeError("callcenter serve did not start within a minute")
         return process
 
     quiet = serve(0)  # anchor: nobody solving

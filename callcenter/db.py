@@ -23,10 +23,21 @@ from callcenter.config import get_settings
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+# The web server runs sync routes on AnyIO's thread pool (40 threads). A request holds its
+# connection from authentication to the end, so a pool smaller than the thread pool can
+# deadlock under load (threads waiting for connections held by requests waiting for
+# threads). Pool + overflow stays above the thread pool.
+POOL_SIZE = 10
+MAX_OVERFLOW = 50
+
+
 def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
     """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        in_memory = ":memory:" in url or url == "sqlite://"
+        pool: dict[str, Any] = {} if in_memory else {"pool_size": POOL_SIZE,
+                                                      "max_overflow": MAX_OVERFLOW}
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,7 +49,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                         max_overflow=MAX_OVERFLOW)
 
 
 @lru_cache
