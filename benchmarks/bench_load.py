@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import os
 import platform
+import random
 import signal
 import socket
 import statistics
@@ -28,6 +29,8 @@ from sqlmodel import Session, select
 RESULTS = Path(__file__).parent / "results" / "load.md"
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "200"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
+# Each agent pauses between reads (a person looking at their week), 0.5-1.5 s at random.
+THINK_SECONDS = float(os.environ.get("BENCH_LOAD_THINK_SECONDS", "1.0"))
 
 
 def _free_port() -> int:
@@ -92,6 +95,7 @@ async def _load(base: str, tokens: list[str]) -> tuple[list[float], int]:
                     ok = False
                 latencies.append(time.perf_counter() - start)
                 errors += not ok
+                await asyncio.sleep(THINK_SECONDS * random.uniform(0.5, 1.5))
 
         await asyncio.gather(*(agent(tokens[i % len(tokens)]) for i in range(CLIENTS)))
     return latencies, errors
@@ -161,7 +165,8 @@ def run() -> str:
     table = "\n".join([
         "# Load benchmark",
         "",
-        f"Machine: {machine}. {CLIENTS} concurrent agents, {SECONDS:.0f} s each run, "
+        f"Machine: {machine}. {CLIENTS} concurrent agents, each reading, then pausing "
+        f"{THINK_SECONDS * 0.5:.1f}-{THINK_SECONDS * 1.5:.1f} s, {SECONDS:.0f} s each run, "
         "`GET /api/me/shifts` (one week, published 120-agent roster), SQLite (WAL), one "
         "`callcenter serve` process.",
         "",

@@ -16,6 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from callcenter.config import get_settings
@@ -35,8 +36,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
     """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
         in_memory = ":memory:" in url or url == "sqlite://"
-        pool: dict[str, Any] = {} if in_memory else {"pool_size": POOL_SIZE,
-                                                      "max_overflow": MAX_OVERFLOW}
+        # A SQLite file connection costs a file open: no pool, hence no pool to exhaust.
+        pool: dict[str, Any] = {} if in_memory else {"poolclass": NullPool}
         engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, **pool)
 
         @event.listens_for(engine, "connect")

@@ -50,6 +50,7 @@ def web_user(request: Request, session: SessionDep, settings: SettingsDep) -> Us
     token = request.cookies.get(COOKIE)
     user_id = None if token is None else user_id_from_token(token, settings)
     user = None if user_id is None else session.get(User, user_id)
+    session.commit()  # give the connection back before the page queues for a thread
     if user is None or not user.active:
         raise LoginRequired()
     return user
