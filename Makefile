@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest browser test-postgres bench clean
+.PHONY: install demo test lint typecheck pytest browser test-postgres bench bench-quick bench-curtois clean
 
 install: $(STAMP)
 
@@ -44,6 +44,14 @@ test-postgres: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks
+
+# The roster benchmark with short limits (about 4 minutes), for development.
+bench-quick: install
+	BENCH_QUICK=1 $(BIN)/python -m benchmarks.bench_roster
+
+# Curtois & Qu instances at 60 s and 600 s each, engine beside the one-model anchor (hours).
+bench-curtois: install
+	$(BIN)/python -m benchmarks.bench_curtois --limits 60,600 --workers 2
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache out callcenter.db*

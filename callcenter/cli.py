@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from callcenter.commands_bench import register as register_bench_commands
 from callcenter.commands_demand import register as register_demand_commands
 from callcenter.commands_roster import register as register_roster_commands
 from callcenter.commands_service import register as register_service_commands
@@ -36,6 +37,7 @@ app.add_typer(team_app, name="team")
 app.add_typer(score_app, name="score")
 app.add_typer(event_app, name="event")
 register_demand_commands(app)
+register_bench_commands(app)
 register_validation_commands(app)
 register_service_commands(app)
 register_roster_commands(app)

@@ -28,6 +28,13 @@ Formulation (chosen to stay lean at benchmark scale, 150 agents x 364 days):
   most - fewest for fairness), so a roster's penalties equal the checker's even when the solve
   stopped at a merely feasible solution whose slack variables are not tight.
 
+Background (``RosterModel(background=...)``, used by the neighbourhood search in
+``scheduler._lns``): the model's problem holds only the agents being re-planned; every other
+agent's roster is fixed and enters as constants - its agents per (day, shift type) are added to
+``count(d, s)`` and its night and weekend counts take part in the fairness spreads - so the
+model's objective is the whole roster's objective minus the fixed agents' own request and
+change terms, which the re-planned agents cannot change.
+
 Explain mode: every hard constraint of an agent is enforced by one assumption literal per
 ``(rule, agent)`` (:meth:`RosterModel.guard`); the solver asks CP-SAT for a sufficient subset
 of assumptions and reports the rules and agents behind them.
@@ -39,7 +46,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property, partial
 
@@ -100,7 +107,7 @@ def _surplus(value: Value, count: Expr, required: int) -> int:
 
 
 def _spread(value: Value, counts: Sequence[Expr]) -> int:
-    values = [value(count) for count in counts]
+    values = [count if isinstance(count, int) else value(count) for count in counts]
     return max(values) - min(values)
 
 
@@ -108,11 +115,28 @@ def _spread(value: Value, counts: Sequence[Expr]) -> int:
 
 
 @dataclass(frozen=True)
+class Background:
+    """Agents outside the model whose roster is fixed: what they add to the shared terms.
+
+    ``counts``: agents on each (day index, shift type id); ``nights`` and ``weekends``: per
+    team, the night shifts of each fixed night-eligible member and the weekend days worked by
+    each fixed member (fairness spreads are taken over the whole team); ``patterns``: break
+    pattern counts of the (day, shift type)s that only fixed agents can work - their breaks
+    stay as they are (elsewhere the model re-places every break).
+    """
+
+    counts: dict[tuple[int, str], int]
+    nights: dict[str, list[int]]
+    weekends: dict[str, list[int]]
+    patterns: dict[tuple[int, str], dict[int, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PatternCount:
     """How many agents on one (day, shift type) take break pattern ``index``."""
 
     index: int
-    var: cp_model.IntVar
+    var: cp_model.IntVar | int  # an int when the agents and breaks of the background are fixed
     upper: int
     off_phones: dict[int, int]  # demand interval start (minute) -> break minutes inside it
 
@@ -120,9 +144,16 @@ class PatternCount:
 class RosterModel:
     """The CP-SAT model of one problem: decision variables, then whatever the rules add."""
 
-    def __init__(self, problem: RosterProblem, *, explain: bool = False) -> None:
+    def __init__(
+        self,
+        problem: RosterProblem,
+        *,
+        explain: bool = False,
+        background: Background | None = None,
+    ) -> None:
         self.problem = problem
         self.explain = explain
+        self.background = background
         self.model = cp_model.CpModel()
         self.guards: dict[tuple[str, int], cp_model.IntVar] = {}
         self.days = problem.days
@@ -157,24 +188,16 @@ class RosterModel:
         self._counts: dict[tuple[int, str], tuple[Expr, int]] = {}
 
     def _variables(self, agent: Agent) -> list[dict[str, cp_model.IntVar]]:
-        problem, model = self.problem, self.model
-        fixed = {entry.date: entry.shift for entry in agent.fixed}
-        limits = agent.contract.max_shifts
-        days: list[dict[str, cp_model.IntVar]] = []
-        for date in problem.dates:
-            allowed: dict[str, cp_model.IntVar] = {}
-            available = date not in agent.unavailable_dates
-            for shift in self.usable:
-                if not self.explain and not (
-                    available
-                    and (agent.night_eligible or not shift.night)
-                    and limits.get(shift.id) != 0
-                    and fixed.get(date, shift.id) in (None, shift.id)
-                ):
-                    continue
-                allowed[shift.id] = model.new_bool_var("")
-            days.append(allowed)
-        return days
+        model = self.model
+        if self.explain:
+            return [
+                {shift.id: model.new_bool_var("") for shift in self.usable}
+                for _ in self.problem.dates
+            ]
+        return [
+            {shift: model.new_bool_var("") for shift in allowed}
+            for allowed in allowed_shifts(self.problem, agent, self.usable)
+        ]
 
     # -- helpers used by the rules -------------------------------------------------------
 
@@ -194,16 +217,23 @@ class RosterModel:
         )
 
     def count(self, day: int, shift: str) -> tuple[Expr, int]:
-        """Agents on ``shift`` on ``day`` (an expression) and its upper bound; created once."""
+        """Agents on ``shift`` on ``day`` (an expression) and its upper bound; created once.
+
+        Fixed agents of the background are a constant part of the count.
+        """
         key = (day, shift)
         if key not in self._counts:
             lits = [days[day][shift] for days in self.shifts_of if shift in days[day]]
-            if len(lits) <= 1:
-                self._counts[key] = (lits[0] if lits else 0, len(lits))
+            fixed = self.background.counts.get(key, 0) if self.background is not None else 0
+            upper = fixed + len(lits)
+            if not lits:
+                self._counts[key] = (fixed, upper)
+            elif len(lits) == 1 and not fixed:
+                self._counts[key] = (lits[0], upper)
             else:
-                count = self.model.new_int_var(0, len(lits), "")
-                self.model.add(count == sum(lits))
-                self._counts[key] = (count, len(lits))
+                count = self.model.new_int_var(fixed, upper, "")
+                self.model.add(count == sum(lits) + fixed)
+                self._counts[key] = (count, upper)
         return self._counts[key]
 
     @cached_property
@@ -222,6 +252,29 @@ class RosterModel:
         start, end = self.windows[shift][day]
         first = start - start % self.interval
         return any(iv in self.demand_starts for iv in range(first, end, self.interval))
+
+
+def allowed_shifts(
+    problem: RosterProblem, agent: Agent, usable: Sequence[ShiftType]
+) -> list[list[str]]:
+    """Per horizon day, the shift types (of ``usable``) the agent may work on that day: not on
+    a day off or leave, no night shift unless night-eligible, none whose ``max_shifts`` is 0,
+    only the fixed type on a fixed day."""
+    fixed = {entry.date: entry.shift for entry in agent.fixed}
+    limits = agent.contract.max_shifts
+    unavailable = agent.unavailable_dates
+    return [
+        []
+        if date in unavailable
+        else [
+            shift.id
+            for shift in usable
+            if (agent.night_eligible or not shift.night)
+            and limits.get(shift.id) != 0
+            and fixed.get(date, shift.id) in (None, shift.id)
+        ]
+        for date in problem.dates
+    ]
 
 
 # --------------------------------------------------------------------------- hard rules
@@ -485,6 +538,7 @@ def meal_and_rest_breaks(m: RosterModel) -> None:
     """
     if m.explain:
         return  # breaks never make a problem infeasible: unusable shift types have no variable
+    fixed = m.background.patterns if m.background is not None else {}
     for shift_id, patterns in m.patterns.items():
         if not patterns:
             continue
@@ -492,19 +546,32 @@ def meal_and_rest_breaks(m: RosterModel) -> None:
             count, upper = m.count(day, shift_id)
             if upper == 0 or not m.overlaps_demand(day, shift_id):
                 continue
-            seen: set[tuple[tuple[int, int], ...]] = set()
             counts: list[PatternCount] = []
-            for index, pattern in enumerate(patterns):
-                breaks = [(offset, offset + minutes) for _, offset, minutes in pattern.breaks]
-                profile = m.demand_profile(day, shift_id, breaks)
-                key = tuple(sorted(profile.items()))
-                if key in seen:
-                    continue
-                seen.add(key)
-                var = m.model.new_int_var(0, upper, "")
-                counts.append(PatternCount(index, var, upper, profile))
-            m.model.add(sum(item.var for item in counts) == count)
+            taken = fixed.get((day, shift_id)) if isinstance(count, int) else None
+            for index, profile in distinct_patterns(m, day, shift_id):
+                if taken is not None:  # every agent of this (day, shift) is fixed, breaks too
+                    counts.append(PatternCount(index, taken.get(index, 0), upper, profile))
+                else:
+                    var = m.model.new_int_var(0, upper, "")
+                    counts.append(PatternCount(index, var, upper, profile))
+            if taken is None:
+                m.model.add(sum(item.var for item in counts) == count)
             m.pattern_counts[day, shift_id] = counts
+
+
+def distinct_patterns(m: RosterModel, day: int, shift_id: str) -> list[tuple[int, dict[int, int]]]:
+    """The break patterns of a long (day, shift type) that differ in the demand intervals they
+    take agents off the phones in: ``(pattern index, {interval: break minutes})``, first of each."""
+    seen: set[tuple[tuple[int, int], ...]] = set()
+    found: list[tuple[int, dict[int, int]]] = []
+    for index, pattern in enumerate(m.patterns[shift_id]):
+        breaks = [(offset, offset + minutes) for _, offset, minutes in pattern.breaks]
+        profile = m.demand_profile(day, shift_id, breaks)
+        key = tuple(sorted(profile.items()))
+        if key not in seen:
+            seen.add(key)
+            found.append((index, profile))
+    return found
 
 
 def max_concurrent_annual_leave(m: RosterModel) -> None:
@@ -617,22 +684,33 @@ def fairness(m: RosterModel) -> list[SoftTerm]:
     for a, agent in enumerate(problem.agents):
         teams[agent.team].append(a)
     terms: list[SoftTerm] = []
-    for team, members in sorted(teams.items()):
-        night_counts = [
+    background = m.background
+    for team in sorted(set(teams) | set(background.nights if background else ())
+                       | set(background.weekends if background else ())):
+        members = teams.get(team, [])
+        night_counts: list[Expr] = [
             sum(var for allowed in m.shifts_of[a] for s, var in allowed.items() if s in nights)
             for a in members
             if problem.agents[a].night_eligible
         ]
-        weekend_counts = [
+        weekend_counts: list[Expr] = [
             sum(lit for d in weekend_days if (lit := m.works[a][d]) is not None) for a in members
         ]
+        if background is not None:  # fixed members: constants in the spread
+            night_counts += background.nights.get(team, [])
+            weekend_counts += background.weekends.get(team, [])
         for rule, counts in (("fairness_nights", night_counts), ("fairness_weekends",
                                                                  weekend_counts)):
             if len(counts) < 2 or all(isinstance(count, int) for count in counts):
                 continue
             most = m.model.new_int_var(0, m.days, "")
             fewest = m.model.new_int_var(0, m.days, "")
-            for count in counts:
+            constants = [count for count in counts if isinstance(count, int)]
+            variables = [count for count in counts if not isinstance(count, int)]
+            if constants:
+                m.model.add(most >= max(constants))
+                m.model.add(fewest <= min(constants))
+            for count in variables:
                 m.model.add(most >= count)
                 m.model.add(fewest <= count)
             exact = partial(_spread, counts=counts)
@@ -757,9 +835,11 @@ SOFT_RULES: tuple[SoftRule, ...] = (
 HARD_RULES_BY_NAME = {rule.name: rule for rule in HARD_RULES}
 
 
-def build(problem: RosterProblem, *, explain: bool = False) -> tuple[RosterModel, list[SoftTerm]]:
+def build(
+    problem: RosterProblem, *, explain: bool = False, background: Background | None = None
+) -> tuple[RosterModel, list[SoftTerm]]:
     """The model with every hard rule and (unless ``explain``) every soft term and objective."""
-    m = RosterModel(problem, explain=explain)
+    m = RosterModel(problem, explain=explain, background=background)
     for rule in HARD_RULES:
         rule.add(m)
     if explain:

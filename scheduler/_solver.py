@@ -5,6 +5,19 @@ a 2-core machine), progress ``(objective, bound, seconds)`` through a callback a
 roster, cancellation through an event that keeps the best roster found so far. Only OPTIMAL and
 FEASIBLE results are used; a solve that ends without a roster raises :class:`SolverError`.
 
+Two strategies, chosen by size:
+
+* up to :data:`WHOLE_MODEL_VARIABLES` agent x day x shift type Booleans, the whole CP-SAT model
+  (``scheduler._rules``) is solved at once; its bound is CP-SAT's proven bound of the objective
+  and small problems end OPTIMAL;
+* beyond, ``scheduler._lns`` builds the roster a few agents at a time and improves it by
+  neighbourhood search (hard rules always whole, per agent), and the bound is the proven bound
+  of the coverage-and-cover aggregate model (``scheduler._aggregate``): a relaxation of the
+  roster model whose terms are a subset of the objective's, every other term being >= 0, so
+  it is a lower bound of every roster's objective. Status OPTIMAL only when the roster meets it.
+
+Either way the roster's penalty lines are the rules' exact amounts from the full model.
+
 When no roster exists the error names the conflict in the supervisor's terms
 (:class:`InfeasibleError` ``reasons``):
 
@@ -36,6 +49,13 @@ from ortools.sat.python import cp_model
 
 from scheduler._breaks import break_patterns, hand_out
 from scheduler._errors import InfeasibleError, SolverError
+from scheduler._lns import (
+    GroupInfeasible,
+    State,
+    free_variables,
+    model_values,
+    search,
+)
 from scheduler._problem import (
     Agent,
     Assignment,
@@ -48,10 +68,21 @@ from scheduler._problem import (
     ensure_annual_leave_within_limit,
     leave_credit_minutes,
 )
-from scheduler._rules import HARD_RULES_BY_NAME, RosterModel, SoftTerm, block_work_range, build
+from scheduler._rules import (
+    HARD_RULES_BY_NAME,
+    Expr,
+    RosterModel,
+    SoftTerm,
+    block_work_range,
+    build,
+)
 
 DEFAULT_TIME_LIMIT_SECONDS = 60.0
 DEFAULT_WORKERS = 2
+# Up to this many agent x day x shift type Booleans one CP-SAT model is solved whole (with a
+# proven bound, often to optimality); beyond, the roster is built and improved a few agents at
+# a time (``scheduler._lns``).
+WHOLE_MODEL_VARIABLES = 3000
 _ONE_DAY = dt.timedelta(days=1)
 
 
@@ -101,9 +132,17 @@ def solve(
     if reasons:
         raise InfeasibleError(reasons)
 
+    if shift_variables(problem) > WHOLE_MODEL_VARIABLES:
+        return _solve_at_scale(problem, time_limit_seconds, workers, on_progress, stop_event,
+                               seed, started)
+
     m, terms = build(problem)
     _add_hints(m)
     solver = _solver(time_limit_seconds - (time.monotonic() - started), workers, seed)
+    if problem.previous_roster is not None:
+        # A re-plan starts from the previous roster, which the change made infeasible:
+        # repairing that hint first finds the few-moves roster fast, even on a busy machine.
+        solver.parameters.repair_hint = True
     callback = _Progress(on_progress, stop_event, started)
     watcher = _Watcher(solver, stop_event)
     watcher.start()
@@ -125,7 +164,95 @@ def solve(
             f"no roster found within the time limit of {time_limit_seconds:g} s "
             f"(CP-SAT status {solver.status_name(status)}); try a longer time limit"
         )
-    return _roster(problem, m, terms, solver, status, time.monotonic() - started)
+
+    def value(expr: Expr) -> int:
+        return int(solver.value(expr))
+
+    return _roster(
+        problem, m, terms, value,
+        optimal=status == cp_model.OPTIMAL,
+        bound=_integer_bound(solver.best_objective_bound),
+        seconds=time.monotonic() - started,
+    )
+
+
+def shift_variables(problem: RosterProblem) -> int:
+    """How many agent x day x shift type Booleans the whole model has."""
+    return sum(free_variables(problem))
+
+
+def _solve_at_scale(
+    problem: RosterProblem,
+    time_limit_seconds: float,
+    workers: int,
+    on_progress: ProgressCallback | None,
+    stop_event: StopSignal | None,
+    seed: int,
+    started: float,
+) -> Roster:
+    """Construction, aggregate bound and neighbourhood search (``scheduler._lns``).
+
+    The roster's bound is the aggregate model's proven bound: a lower bound of the coverage
+    and cover penalties, hence of the objective (every other penalty is >= 0).
+    """
+    deadline = started + time_limit_seconds
+    m, terms = build(problem)  # never solved: it writes the result, every line exact
+    failure = threading.Event()
+    errors: list[Exception] = []
+    stop = _Either(stop_event, failure)
+
+    def report(objective: int, bound: int) -> None:
+        if on_progress is None or errors:
+            return
+        try:
+            on_progress(SolveProgress(objective, min(bound, objective),
+                                      time.monotonic() - started))
+        except Exception as exc:  # reported after the solve, as with the whole model
+            errors.append(exc)
+            failure.set()
+
+    # writing the roster re-evaluates every line: keep a little time for it
+    reserve = min(0.1 * time_limit_seconds,
+                  1.0 + 1e-4 * len(terms) + 5e-5 * len(problem.agents) * problem.days)
+    try:
+        outcome = search(problem, deadline=deadline, workers=workers, seed=seed,
+                         stop_event=stop, report=report, reserve=reserve)
+    except GroupInfeasible as exc:
+        remaining = max(1.0, deadline - time.monotonic())
+        raise InfeasibleError(explain_infeasibility(exc.problem, remaining, seed)) from None
+    if errors:
+        raise errors[0]
+    if outcome is None:
+        if stop_event is not None and stop_event.is_set():
+            raise SolverError("the solve was cancelled before any roster was found")
+        raise SolverError(
+            f"no roster found within the time limit of {time_limit_seconds:g} s; "
+            "try a longer time limit"
+        )
+    state = outcome.state
+    roster = _roster(
+        problem, m, terms, model_values(m, _rows(state), state.patterns),
+        optimal=outcome.optimal, bound=outcome.bound, seconds=time.monotonic() - started,
+    )
+    return roster
+
+
+def _rows(state: State) -> list[list[str | None]]:
+    rows = [row for row in state.rows if row is not None]
+    if len(rows) != len(state.rows):
+        raise SolverError("internal error: an agent has no roster")
+    return rows
+
+
+class _Either:
+    """Set when either of two stop signals is."""
+
+    def __init__(self, first: StopSignal | None, second: threading.Event) -> None:
+        self.first = first
+        self.second = second
+
+    def is_set(self) -> bool:
+        return self.second.is_set() or (self.first is not None and self.first.is_set())
 
 
 # --------------------------------------------------------------------------- solving
@@ -211,18 +338,17 @@ def _roster(
     problem: RosterProblem,
     m: RosterModel,
     terms: list[SoftTerm],
-    solver: cp_model.CpSolver,
-    status: cp_model.CpSolverStatus,
+    value: Callable[[Expr], int],
+    *,
+    optimal: bool,
+    bound: int,
     seconds: float,
 ) -> Roster:
-    def value(expr: cp_model.LinearExprT) -> int:
-        return int(solver.value(expr))
-
     on_shift: dict[tuple[int, str], list[str]] = defaultdict(list)
     for agent, days in zip(problem.agents, m.shifts_of, strict=True):
         for day, allowed in enumerate(days):
             for shift, var in allowed.items():
-                if solver.boolean_value(var):
+                if value(var):
                     on_shift[day, shift].append(agent.id)
 
     assignments: list[Assignment] = []
@@ -273,10 +399,10 @@ def _roster(
         if (amount := term.amount(value))
     ]
     objective = sum(int(line.amount) for line in penalties)
-    bound = min(objective, _integer_bound(solver.best_objective_bound))
+    bound = min(objective, bound)
     return Roster(
         problem=problem.name,
-        status="OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE",
+        status="OPTIMAL" if optimal or bound == objective else "FEASIBLE",
         objective=objective,
         bound=bound,
         seconds=round(seconds, 3),

@@ -233,7 +233,9 @@ def test_erlang_a_service_improves_with_every_agent(
 ) -> None:
     now = erlang_a_metrics(servers, load, aht, answer, patience)
     more = erlang_a_metrics(servers + 1, load, aht, answer, patience)
-    tolerance = 1e-12
+    # Deep in overload the service level is ~1e-12, below the summation's rounding noise
+    # (hypothesis found 1.2e-14 vs 1.2e-12): compare at the engine's 1e-9 resolution.
+    tolerance = 1e-9
     assert float(more.service_level) >= float(now.service_level) - tolerance
     assert float(more.abandon_rate) <= float(now.abandon_rate) + tolerance
     assert float(more.asa_seconds) <= float(now.asa_seconds) * (1 + 1e-9) + tolerance
