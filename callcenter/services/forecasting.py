@@ -138,12 +138,13 @@ def _problem(source: str, line: int, column: str, value: str, rule: str) -> Prob
     return Problem(f"{source}: line {line}", column, value, rule)
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data rows (blank lines skipped) and each row's line number."""
+def read_csv_rows(path: Path, delimiter: str = ",") -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, data rows (blank lines skipped) and each row's line number; a missing,
+    non-UTF-8, non-CSV or empty file is a ``ValidationFailed`` naming the file."""
     source = str(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, delimiter=delimiter)
             header = next(reader, None)
             rows: list[list[str]] = []
             lines: list[int] = []
@@ -196,7 +197,7 @@ def read_volumes(
     listing every problem of the file.
     """
     source = str(path)
-    header, rows, line_list = _read_rows(path)
+    header, rows, line_list = read_csv_rows(path)
     problems = [
         Problem(f"{source}: header", name, "", "required column is missing")
         for name in ("interval_start", "calls")

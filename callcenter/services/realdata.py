@@ -22,7 +22,6 @@ time, agents active = distinct servers busy at some moment of the interval);
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import re
@@ -36,7 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from callcenter.errors import Problem, ValidationFailed
-from callcenter.services.forecasting import VolumeTable, infer_interval_minutes
+from callcenter.services.forecasting import VolumeTable, infer_interval_minutes, read_csv_rows
 from scheduler.demand import (
     KaplanMeier,
     erlang_a_metrics,
@@ -115,37 +114,6 @@ def parse_column_map(text: str | None, known: Sequence[str]) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_csv_rows(
-    path: Path, delimiter: str = ","
-) -> tuple[list[str], list[list[str]], list[int]]:
-    source = str(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            header = next(reader, None)
-            rows: list[list[str]] = []
-            lines: list[int] = []
-            for row in reader:
-                if row:
-                    rows.append(row)
-                    lines.append(reader.line_num)
-    except FileNotFoundError as exc:
-        raise ValidationFailed(source, [Problem(source, "file", "", "does not exist")]) from exc
-    except IsADirectoryError as exc:
-        raise ValidationFailed(source, [Problem(source, "file", "", "is a directory")]) from exc
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            source, [Problem(source, "file", "", f"is not UTF-8 ({exc.reason})")]
-        ) from exc
-    except csv.Error as exc:
-        raise ValidationFailed(
-            source, [Problem(source, "file", "", f"is not CSV ({exc})")]
-        ) from exc
-    if header is None:
-        raise ValidationFailed(source, [Problem(source, "file", "", "is empty (no header row)")])
-    return [h.strip() for h in header], rows, lines
-
-
 def read_interval_counts(
     path: Path,
     *,
@@ -165,7 +133,7 @@ def read_interval_counts(
     row carries the line number of its first source row.
     """
     source = str(path)
-    header, rows, line_list = _read_csv_rows(path)
+    header, rows, line_list = read_csv_rows(path)
     if max_rows is not None:
         rows, line_list = rows[:max_rows], line_list[:max_rows]
     mapping = {name: (columns or {}).get(name, name) for name in INTERVAL_FIELDS}
