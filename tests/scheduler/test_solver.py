@@ -209,7 +209,14 @@ def test_replanning_after_a_leave_approval_moves_few_shifts() -> None:
     assert_checked(replanned_problem, again)
     changes = [p for p in again.penalties if p.rule == "change_from"]
     assert f"A002/{target.date}" in {p.subject for p in changes}
-    assert 1 <= len(changes) <= 3
+    # The first roster is only FEASIBLE (5 s), so the re-plan may also move a few shifts that
+    # pay for themselves; it must never do worse than the one-move repair (drop the shift).
+    assert 1 <= len(changes) <= 6
+    trivial = first.model_copy(update={"assignments": tuple(
+        a for a in first.assignments if (a.agent, a.date) != ("A002", target.date))})
+    repair = check_roster(replanned_problem, trivial)
+    if repair.ok:
+        assert again.objective <= repair.objective
 
 
 # --------------------------------------------------------------------------- progress, cancel
