@@ -9,9 +9,12 @@ from icalendar import Alarm, Calendar, Event
 from callcenter.models import Agent
 from callcenter.services.schedule import ShiftView
 
+ALARM_LEAD = dt.timedelta(minutes=30)  # time to get to work before the arrival time
+
 
 def agent_calendar(agent: Agent, shifts: list[ShiftView]) -> bytes:
-    """One event per shift; breaks in the description; an alarm 10 minutes before (art. 41)."""
+    """One event per shift; breaks in the description; an alarm ``ALARM_LEAD`` before the
+    art. 41 arrival time (10 minutes before the shift)."""
     calendar = Calendar()
     calendar.add("prodid", "-//callcenter-wfm//shifts//EN")
     calendar.add("version", "2.0")
@@ -33,7 +36,7 @@ def agent_calendar(agent: Agent, shifts: list[ShiftView]) -> bytes:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", f"Shift {view.shift}: arrive 10 minutes early")
-        alarm.add("trigger", dt.timedelta(minutes=-40))
+        alarm.add("trigger", (view.arrive_by - view.start) - ALARM_LEAD)
         event.add_component(alarm)
         calendar.add_component(event)
     ical: bytes = calendar.to_ical()

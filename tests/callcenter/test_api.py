@@ -210,3 +210,22 @@ def test_swap_flow_consent_decision_and_diff(world: World) -> None:
 def test_openapi_schema_is_served(world: World) -> None:
     schema = world.client.get("/api/openapi.json").json()
     assert "/api/me/shifts" in schema["paths"] and "/api/auth/token" in schema["paths"]
+
+
+def test_calendar_feed_carries_shifts_breaks_and_the_art_41_arrival(world: World) -> None:
+    from icalendar import Calendar
+
+    feed = world.call("agent", "GET", "/api/agents/A1/calendar.ics")
+    assert feed.headers["content-type"].startswith("text/calendar")
+    events = list(Calendar.from_ical(feed.content).walk("VEVENT"))
+    first = min(events, key=lambda e: e.decoded("dtstart"))
+    assert first.decoded("dtstart") == dt.datetime(2026, 11, 30, 8, 0,
+                                                   tzinfo=first.decoded("dtstart").tzinfo)
+    assert first.decoded("dtstart").utcoffset() == dt.timedelta(hours=8)
+    assert "Arrive by 07:50 for the handover (art. 41)." in str(first.get("description"))
+    alarm = first.walk("VALARM")[0]
+    assert alarm.decoded("trigger") == -dt.timedelta(minutes=40)  # 30 min before 07:50
+    assert len(events) == 10  # the fixed roster's two working weeks
+    with_token = world.client.get(f"/api/agents/A1/calendar.ics?token={world.tokens['agent']}")
+    assert with_token.status_code == 200  # phone calendars pass the token in the query
+    assert len(Calendar.from_ical(with_token.content).walk("VEVENT")) == len(events)
