@@ -156,11 +156,13 @@ def agents_needed(
     def name(i: int) -> str:
         return f"interval {labels[i]}" if labels is not None else f"interval #{i}"
 
-    for i in range(size):
-        if not (math.isfinite(calls_array[i]) and calls_array[i] >= 0):
+    bad_calls = ~(np.isfinite(calls_array) & (calls_array >= 0))
+    bad_aht = (calls_array > 0) & ~(np.isfinite(aht) & (aht > 0))
+    if bad_calls.any() or bad_aht.any():
+        i = int(np.flatnonzero(bad_calls | bad_aht)[0])
+        if bad_calls[i]:
             raise StaffingInputError(f"{name(i)}: calls must be finite and >= 0")
-        if calls_array[i] > 0 and not (math.isfinite(aht[i]) and aht[i] > 0):
-            raise StaffingInputError(f"{name(i)}: aht_seconds must be > 0 when there are calls")
+        raise StaffingInputError(f"{name(i)}: aht_seconds must be > 0 when there are calls")
 
     seconds = interval_minutes * 60
     load = np.where(calls_array > 0, calls_array * np.nan_to_num(aht) / seconds, 0.0)
@@ -197,10 +199,7 @@ def agents_needed(
             occupancy[i] = point[2]
             abandon[i] = point[3]
 
-    shrink = shrinkage_fraction(targets.shrinkage)
-    scheduled = np.array(
-        [math.ceil(Fraction(int(n)) / (1 - shrink)) for n in agents], dtype=np.int64
-    )
+    scheduled = _scheduled(agents, shrinkage_fraction(targets.shrinkage))
     return Staffing(
         agents=agents,
         scheduled_agents=scheduled,
@@ -212,6 +211,20 @@ def agents_needed(
     )
 
 
+def _scheduled(agents: IntArray, shrinkage: Fraction) -> IntArray:
+    """ceil(agents / (1 - shrinkage)) per interval in integer arithmetic (no float division).
+
+    With 1 - shrinkage = p / q: ceil(n q / p) = (n q + p - 1) // p, in int64 while that cannot
+    overflow and in Python integers otherwise.
+    """
+    keep = 1 - shrinkage
+    p, q = keep.numerator, keep.denominator
+    top = int(agents.max()) if agents.size else 0
+    if top * q + p < 2**62:
+        return (agents * q + (p - 1)) // p
+    return np.array([(int(n) * q + p - 1) // p for n in agents.tolist()], dtype=np.int64)
+
+
 def _search_cap(load: float, targets: StaffingTargets) -> int:
     """An agent count no answer can exceed; reaching it means the search is broken."""
     occupancy_bound = load / targets.max_occupancy
@@ -221,44 +234,79 @@ def _search_cap(load: float, targets: StaffingTargets) -> int:
 def _erlang_c_scan(
     load: FloatArray, aht: FloatArray, targets: StaffingTargets
 ) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """One upward scan n = 1, 2, ... over every interval at once.
+
+    Carries r = 1 / B(n, A) by r(n) = 1 + r(n-1) n / A (contractive, no factorials; r only
+    grows, and an overflow to infinity means B = 0 to double precision, which every formula
+    below handles).  With the intervals sorted by load, the ones that can be stable at n
+    (A < n) are a prefix found by bisection; intervals already answered are dropped from the
+    working arrays once they make up a quarter of them, so the work is about the sum of the
+    answers rather than their maximum times the number of intervals.
+    """
     count = load.size
     agents = np.zeros(count, dtype=np.int64)
     sl_out = np.zeros(count)
     asa_out = np.zeros(count)
     occ_out = np.zeros(count)
-    open_ = np.ones(count, dtype=bool)
-    log_a = np.log(load)
-    log_inv_b = np.zeros(count)
-    cap = max(_search_cap(float(x), targets) for x in load)
-    t = targets.answer_seconds
-    for n in range(1, cap + 1):
-        log_inv_b = np.logaddexp(0.0, math.log(n) - log_a + log_inv_b)
-        candidates = open_ & (n > load)
-        if not candidates.any():
-            continue
-        a = load[candidates]
-        b = np.exp(-log_inv_b[candidates])
-        c = np.clip(n * b / (n - a * (1.0 - b)), 0.0, 1.0)
-        sl = 1.0 - c * np.exp(-(n - a) * t / aht[candidates])
-        asa = c * aht[candidates] / (n - a)
-        occ = a / n
-        ok = _meets(sl, targets.service_level, at_least=True) & _meets(
-            occ, targets.max_occupancy, at_least=False
-        )
-        if targets.max_asa_seconds is not None:
-            ok &= _meets(asa, targets.max_asa_seconds, at_least=False)
-        if ok.any():
-            where = np.flatnonzero(candidates)[ok]
+    order = np.argsort(load, kind="stable")
+    index = order  # positions (in the caller's arrays) of the working set
+    a = load[order]
+    inv_a = 1.0 / a
+    rate = targets.answer_seconds / aht[order]
+    handle = aht[order]
+    r = np.ones(a.size)
+    open_ = np.ones(a.size, dtype=bool)
+    closed = 0
+    cap = _search_cap(float(a[-1]), targets)
+    sl_target = targets.service_level * (1.0 - TARGET_TOLERANCE)
+    occ_target = targets.max_occupancy * (1.0 + TARGET_TOLERANCE)
+    asa_target = (
+        None if targets.max_asa_seconds is None
+        else targets.max_asa_seconds * (1.0 + TARGET_TOLERANCE)
+    )
+    step = np.empty(a.size)
+    with np.errstate(over="ignore"):
+        for n in range(1, cap + 1):
+            np.multiply(r, inv_a, out=step)
+            step *= n
+            step += 1.0
+            r, step = step, r
+            k = int(np.searchsorted(a, n, side="left"))  # a[:k] < n: a stable queue
+            if k == 0:
+                continue
+            ak = a[:k]
+            wait = n - ak
+            c = n / (r[:k] * wait + ak)  # Erlang C = N B / (N - A (1 - B)), B = 1 / r
+            sl = 1.0 - c * np.exp(-wait * rate[:k])
+            ok = open_[:k] & (sl >= sl_target)
+            if occ_target < 1.0:
+                ok &= ak <= occ_target * n
+            asa = c * handle[:k] / wait
+            if asa_target is not None:
+                ok &= asa <= asa_target
+            if not ok.any():
+                continue
+            hit = np.flatnonzero(ok)
+            where = index[hit]
             agents[where] = n
-            sl_out[where] = sl[ok]
-            asa_out[where] = asa[ok]
-            occ_out[where] = occ[ok]
-            open_[where] = False
-            if not open_.any():
-                break
-    if open_.any():  # pragma: no cover - targets are validated to be reachable
-        raise StaffingInfeasibleError("Erlang C search exceeded its bound")
-    return agents, sl_out, asa_out, occ_out
+            sl_out[where] = sl[hit]
+            asa_out[where] = asa[hit]
+            occ_out[where] = ak[hit] / n
+            open_[hit] = False
+            closed += hit.size
+            if closed == index.size:
+                return agents, sl_out, asa_out, occ_out
+            if 4 * closed >= index.size:
+                keep = open_
+                index, a, inv_a, rate, handle, r = (
+                    index[keep], a[keep], inv_a[keep], rate[keep], handle[keep], r[keep]
+                )
+                open_ = np.ones(index.size, dtype=bool)
+                step = np.empty(index.size)
+                closed = 0
+    raise StaffingInfeasibleError(  # pragma: no cover - targets are validated to be reachable
+        "Erlang C search exceeded its bound"
+    )
 
 
 def _erlang_a_search(

@@ -200,3 +200,53 @@ def test_abandoned_calls_count_against_a_long_answer_time() -> None:
     erlang_a = agents_needed([100], 180, StaffingTargets(0.95, 600, patience_seconds=60))
     assert erlang_c.agents.tolist() == [11]
     assert erlang_a.agents[0] > erlang_c.agents[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    intervals=st.lists(
+        st.tuples(
+            st.one_of(st.just(0.0), st.floats(min_value=0.01, max_value=2_000)),
+            st.floats(min_value=30, max_value=900),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    service_level=st.floats(min_value=0.0, max_value=0.99),
+    answer=st.floats(min_value=0, max_value=60),
+    occupancy=st.floats(min_value=0.5, max_value=1.0),
+    asa=st.one_of(st.none(), st.floats(min_value=1, max_value=120)),
+)
+def test_many_intervals_at_once_give_each_interval_its_own_answer(
+    intervals: list[tuple[float, float]],
+    service_level: float,
+    answer: float,
+    occupancy: float,
+    asa: float | None,
+) -> None:
+    """The scan over all intervals (sorted, with answered ones dropped) equals interval by
+    interval, and each answer is the fewest agents meeting every target."""
+    targets = StaffingTargets(service_level, answer, max_asa_seconds=asa, max_occupancy=occupancy)
+    calls = [c for c, _ in intervals]
+    aht = [a for _, a in intervals]
+    together = agents_needed(calls, aht, targets)
+    for i, (c, a) in enumerate(intervals):
+        alone = agents_needed([c], a, targets)
+        assert together.agents[i] == alone.agents[0]
+        assert together.service_level[i] == pytest.approx(alone.service_level[0], abs=1e-12)
+        if c == 0:
+            assert together.agents[i] == 0
+            continue
+        load = c * a / 1800
+        n = int(together.agents[i])
+
+        def meets(servers: int, load: float = load, a: float = a) -> bool:
+            m = erlang_c_metrics(servers, load, a, answer)
+            return bool(
+                m.service_level >= service_level * (1 - 1e-9)
+                and m.occupancy <= occupancy * (1 + 1e-9)
+                and (asa is None or m.asa_seconds <= asa * (1 + 1e-9))
+            )
+
+        assert n > load and meets(n)
+        assert n - 1 <= load or not meets(n - 1)
