@@ -16,7 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from callcenter.config import get_settings
@@ -30,20 +30,27 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # threads). Pool + overflow stays above the thread pool.
 POOL_SIZE = 10
 MAX_OVERFLOW = 50
+# SQLite files: connections are kept and reused (opening one and setting its PRAGMAs cost
+# more than the query an agent's request makes), but never waited for: beyond the kept ones
+# a request opens another (a file open), so there is no pool to exhaust.
+SQLITE_POOL_SIZE = POOL_SIZE + MAX_OVERFLOW
 
 
 def make_engine(url: str, busy_timeout_ms: int = 30_000) -> Engine:
-    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout,
+    once per connection (when it is opened)."""
     if url.startswith("sqlite"):
         in_memory = ":memory:" in url or url == "sqlite://"
-        # A SQLite file connection costs a file open: no pool, hence no pool to exhaust.
-        pool: dict[str, Any] = {} if in_memory else {"poolclass": NullPool}
+        pool: dict[str, Any] = (
+            {} if in_memory
+            else {"poolclass": QueuePool, "pool_size": SQLITE_POOL_SIZE, "max_overflow": -1}
+        )
         engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            if ":memory:" not in url and url != "sqlite://":
+            if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")

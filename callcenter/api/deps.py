@@ -4,7 +4,7 @@ user from the bearer token, and role checks. HTTP errors are raised only here an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,12 @@ from callcenter.models import Agent, Centre, User
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that touch neither the database nor the disk are ``async def``: FastAPI runs a
+# sync dependency on a worker thread, and under load each such hop queues behind every
+# request ahead of it for the same 40 threads.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -54,7 +59,7 @@ class Clock:
         return self._now().astimezone(ZoneInfo(centre.timezone)).date()
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -102,10 +107,10 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 FeedUser = Annotated[User, Depends(get_user_header_or_query)]
 
 
-def require(*roles: str) -> Callable[[User], User]:
+def require(*roles: str) -> Callable[[User], Awaitable[User]]:
     """A dependency admitting only ``roles`` (admin is always admitted)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles and user.role != "admin":
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

@@ -39,14 +39,20 @@ def published_shifts(
 ) -> list[ShiftView]:
     """Shifts in [first, last] from the published rosters (the newest covering each day)."""
     zone = ZoneInfo(centre.timezone)
+    # Only the columns used here: a roster row also holds its whole penalty breakdown (JSON,
+    # tens of kilobytes at 120 agents), which every agent's read would otherwise parse.
     rosters = [
-        r
-        for r in session.exec(
-            select(Roster)
-            .where(Roster.centre_id == centre.id, Roster.status == "published")
+        (roster_id, version, start, days)
+        for roster_id, version, start, days in session.exec(
+            select(col(Roster.id), col(Roster.version), col(Roster.start_date), col(Roster.days))
+            .where(
+                Roster.centre_id == centre.id,
+                Roster.status == "published",
+                col(Roster.start_date) <= last,
+            )
             .order_by(col(Roster.published_at).desc())
         )
-        if r.start_date <= last and r.start_date + dt.timedelta(days=r.days - 1) >= first
+        if start + dt.timedelta(days=days - 1) >= first
     ]
     numbers = {
         a.id: a.employee_no
@@ -58,14 +64,14 @@ def published_shifts(
     }
     taken: set[dt.date] = set()
     views: list[ShiftView] = []
-    for roster in rosters:
-        days = {roster.start_date + dt.timedelta(days=i) for i in range(roster.days)}
+    for roster_id, roster_version, roster_start, roster_days in rosters:
+        days = {roster_start + dt.timedelta(days=i) for i in range(roster_days)}
         days = {d for d in days if first <= d <= last and d not in taken}
         if not days:
             continue
         taken |= days
         query = select(Assignment).where(
-            Assignment.roster_id == roster.id, col(Assignment.date).in_(sorted(days))
+            Assignment.roster_id == roster_id, col(Assignment.date).in_(sorted(days))
         )
         if agents is not None:
             query = query.where(col(Assignment.agent_id).in_(list(numbers)))
@@ -77,7 +83,7 @@ def published_shifts(
             ):
                 pauses.setdefault(pause.assignment_id, []).append(pause)
         for row in rows:
-            assert roster.id is not None and row.id is not None
+            assert roster_id is not None and row.id is not None
             views.append(
                 ShiftView(
                     agent=numbers[row.agent_id],
@@ -89,8 +95,8 @@ def published_shifts(
                         (b.kind, b.start.astimezone(zone), b.minutes)
                         for b in sorted(pauses.get(row.id, []), key=lambda b: b.start)
                     ],
-                    roster_id=roster.id,
-                    roster_version=roster.version,
+                    roster_id=roster_id,
+                    roster_version=roster_version,
                 )
             )
     return sorted(views, key=lambda v: (v.start, v.agent))
