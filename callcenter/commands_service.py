@@ -10,6 +10,15 @@ import typer
 from callcenter.errors import AppError
 
 
+def web_processes(requested: int) -> int:
+    """How many web server processes ``serve`` runs: ``requested``, or one per core this
+    process may use for 0."""
+    if requested:
+        return requested
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
+
+
 def register(app: typer.Typer) -> None:
     users = typer.Typer(help="User accounts.", no_args_is_help=True)
     app.add_typer(users, name="users")
@@ -57,8 +66,20 @@ def register(app: typer.Typer) -> None:
         solve_workers: Annotated[
             int, typer.Option(help="Solve-job worker processes to start beside the server.")
         ] = 1,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                min=0,
+                help="Web server processes; 0 means one per core "
+                "[default: $CALLCENTER_WEB_WORKERS, else 0].",
+                show_default=False,
+            ),
+        ] = None,
     ) -> None:
-        """The API, the web pages, solve-job workers and the job scheduler."""
+        """The API, the web pages, solve-job workers and the job scheduler.
+
+        Several web processes share the port; the scheduler and the solve workers are
+        started once, by this process, whatever their number."""
         import uvicorn
 
         from callcenter.api import create_app
@@ -68,6 +89,7 @@ def register(app: typer.Typer) -> None:
         from callcenter.jobs.solve import LocalProcessRunner
 
         settings = get_settings()
+        processes = web_processes(settings.web_workers if workers is None else workers)
         engine = get_engine()  # migrates before any worker starts
         runner = LocalProcessRunner(solve_workers)
         runner.start()
@@ -79,8 +101,15 @@ def register(app: typer.Typer) -> None:
             typer.echo("scheduler: running here (holds the scheduler lock)", err=True)
         else:
             typer.echo("scheduler: another process holds the lock (or it is disabled)", err=True)
+        typer.echo(f"web: {processes} process(es) on http://{host}:{port}", err=True)
         try:
-            uvicorn.run(create_app(settings, engine), host=host, port=port)
+            if processes == 1:
+                uvicorn.run(create_app(settings, engine), host=host, port=port)
+            else:  # each process builds its own app and engine from the same settings
+                uvicorn.run(
+                    "callcenter.api:web_app", factory=True, host=host, port=port,
+                    workers=processes,
+                )
         finally:
             if jobs is not None:
                 jobs.shutdown(wait=False)
@@ -133,12 +162,15 @@ def register(app: typer.Typer) -> None:
     def worker(
         once: Annotated[bool, typer.Option(help="Run at most one job, then exit.")] = False,
     ) -> None:
-        """Run roster solve jobs from the database queue until stopped."""
+        """Run roster solve jobs from the database queue until stopped (at nice
+        CALLCENTER_SOLVE_WORKER_NICE, 10 by default: the web comes first)."""
         import signal
 
+        from callcenter.config import get_settings
         from callcenter.db import get_engine
-        from callcenter.jobs.solve import run_worker
+        from callcenter.jobs.solve import lower_priority, run_worker
 
+        lower_priority(get_settings().solve_worker_nice)  # before any thread starts
         stopping: list[bool] = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         done = run_worker(get_engine(), once=once, should_stop=lambda: bool(stopping))

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # Solver limits: suit a 2-core machine by default, scale with CALLCENTER_SOLVER_WORKERS.
     solver_time_limit_seconds: float = Field(default=60.0, gt=0)
     solver_workers: int = Field(default=2, ge=1)
+    # Solve workers run at this nice level (0-19, higher yields more; only ever raised): a solve
+    # is background work that would otherwise take every core from the people using the web.
+    solve_worker_nice: int = Field(default=10, ge=0, le=19)
+    # `callcenter serve` web processes; 0 means one per core.
+    web_workers: int = Field(default=0, ge=0)
 
     # Rostering rules the customer left as settings (art. 31, art. 30-41).
     roster_averaging_weeks: int = Field(default=4, ge=1)

@@ -68,3 +68,12 @@ def create_app(settings: Settings, engine: Engine, clock: Clock | None = None) -
     app.add_exception_handler(LoginRequired, _to_login)
     app.include_router(web_router)
     return app
+
+
+def web_app() -> FastAPI:
+    """The API for the configured database: the factory each ``callcenter serve`` web process
+    calls when there are several (``uvicorn --factory callcenter.api:web_app``)."""
+    from callcenter.config import get_settings
+    from callcenter.db import get_engine
+
+    return create_app(get_settings(), get_engine())

@@ -7,8 +7,9 @@ default, started by ``callcenter serve``) claim jobs one at a time with an atomi
 and store the result as a draft roster. A cancel request keeps the best roster found. A worker
 that dies leaves its job ``running`` with a stale heartbeat; the next worker to start marks it
 ``interrupted`` (nothing that finished is lost: rosters are written in the job's final
-transaction). ``JobRunner`` is the seam where a distributed worker pool can replace the
-local process.
+transaction). Workers run at a lower CPU priority (``solve_worker_nice``, nice 10 by
+default), so a solve on the web server's machine uses only the CPU the web requests leave.
+``JobRunner`` is the seam where a distributed worker pool can replace the local process.
 """
 
 from __future__ import annotations
@@ -261,6 +262,18 @@ def _record(
         return job
 
 
+def lower_priority(nice: int) -> int:
+    """Run this process at ``nice`` (never raising its priority); returns the nice level.
+
+    Called first thing in a worker, before any thread starts: on Linux a nice level belongs
+    to a thread, and the threads started later (CP-SAT's, the heartbeat) inherit it.
+    """
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if nice > current:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -309,6 +322,11 @@ class LocalProcessRunner:
     def start(self) -> None:
         command = [sys.executable, "-m", "callcenter.cli", "worker"]
         self._children = [subprocess.Popen(command) for _ in range(self.processes)]
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the running workers."""
+        return [child.pid for child in self._children if child.poll() is None]
 
     def stop(self) -> None:
         for child in self._children:
