@@ -70,33 +70,31 @@ def published_shifts(
         if not days:
             continue
         taken |= days
-        query = select(Assignment).where(
-            Assignment.roster_id == roster_id, col(Assignment.date).in_(sorted(days))
+        # One query: each assignment with its breaks (one row per break, or one without).
+        query = (
+            select(Assignment, ShiftBreak)
+            .outerjoin(ShiftBreak, col(ShiftBreak.assignment_id) == col(Assignment.id))
+            .where(Assignment.roster_id == roster_id, col(Assignment.date).in_(sorted(days)))
         )
         if agents is not None:
             query = query.where(col(Assignment.agent_id).in_(list(numbers)))
-        rows = list(session.exec(query))
-        pauses: dict[int, list[ShiftBreak]] = {}
-        if rows:
-            for pause in session.exec(
-                select(ShiftBreak).where(col(ShiftBreak.assignment_id).in_([r.id for r in rows]))
-            ):
-                pauses.setdefault(pause.assignment_id, []).append(pause)
-        for row in rows:
-            assert roster_id is not None and row.id is not None
-            views.append(
-                ShiftView(
+        assert roster_id is not None
+        shifts: dict[int, ShiftView] = {}
+        for row, pause in session.exec(query.order_by(col(ShiftBreak.start), col(ShiftBreak.id))):
+            assert row.id is not None
+            view = shifts.get(row.id)
+            if view is None:
+                view = shifts[row.id] = ShiftView(
                     agent=numbers[row.agent_id],
                     date=row.date,
                     shift=row.shift_code,
                     start=row.start.astimezone(zone),
                     end=row.end.astimezone(zone),
-                    breaks=[
-                        (b.kind, b.start.astimezone(zone), b.minutes)
-                        for b in sorted(pauses.get(row.id, []), key=lambda b: b.start)
-                    ],
+                    breaks=[],
                     roster_id=roster_id,
                     roster_version=roster_version,
                 )
-            )
+            if pause is not None:  # breaks come in time order
+                view.breaks.append((pause.kind, pause.start.astimezone(zone), pause.minutes))
+        views.extend(shifts.values())
     return sorted(views, key=lambda v: (v.start, v.agent))
