@@ -8,11 +8,11 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
-# Re-installs only when the project's dependencies change: running it twice is a no-op.
-$(STAMP): pyproject.toml
+# Re-installs only when pyproject.toml or this file change: running it twice is a no-op.
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[test]'
 	touch $(STAMP)
 
 demo: install
@@ -42,7 +42,7 @@ test-postgres: install
 	CALLCENTER_TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
 
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[bench]'
 	$(BIN)/python -m benchmarks
 
 # The roster benchmark with short limits (about 4 minutes), for development.

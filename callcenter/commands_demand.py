@@ -8,9 +8,6 @@ the CSV goes to stdout (and anything else, such as the backtest, to stderr).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,41 +37,17 @@ def _date(text: str, option: str) -> dt.date:
 
 
 def _emit(out: Path | None, columns: Sequence[str], cells: list[list[str]]) -> None:
-    """The table to ``out`` or to stdout as CSV; a file is replaced whole or not at all.
-
-    CSV text is built column-wise and written atomically (temporary file, then rename), the
-    same guarantee as ``write_table``, which writes ``.xlsx`` (its per-row CSV writer costs a
-    quarter of a second on a year of 15-minute rows).
-    """
-    from callcenter.services.exports import write_table
-    from callcenter.services.forecasting import cells_as_rows, csv_text
+    """The table to ``out`` (CSV, or XLSX by its suffix) or to stdout as CSV; a file is
+    replaced whole or not at all."""
+    from callcenter.volumes import write_csv
 
     if out is not None and out.suffix.lower() == ".xlsx":
+        from callcenter.services.exports import write_table
+        from callcenter.services.forecasting import cells_as_rows
+
         write_table(out, columns, cells_as_rows(columns, cells))
         return
-    text = csv_text(columns, cells)
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "w", delete=False, dir=out.parent, suffix=".tmp", encoding="utf-8", newline=""
-    )
-    try:
-        with handle:
-            handle.write(text)
-        os.chmod(handle.name, 0o666 & ~_umask())  # as a plain open() would have created it
-        os.replace(handle.name, out)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    write_csv(out, columns, cells)
 
 
 def forecast_command(
@@ -135,11 +108,11 @@ def forecast_command(
             forecast_cells,
             forecast_history,
             holiday_calendar,
-            infer_interval_minutes,
             read_history,
             rolling_backtest_history,
             rolling_backtest_lines,
         )
+        from callcenter.volumes import infer_interval_minutes
 
         calendar = holiday_calendar(holidays)
         check_closed_option(closed)
@@ -196,37 +169,28 @@ def staffing_command(
     ] = None,
 ) -> None:
     """Agents needed per interval: Erlang C, or Erlang A with --patience-seconds."""
-    with _edge():
-        from callcenter.errors import Problem, ValidationFailed
-        from callcenter.services.forecasting import (
-            STAFFING_COLUMNS,
-            read_volumes,
-            staff_volumes,
-            staffing_cells,
-            targets_from_options,
-        )
+    from callcenter.volumes import (
+        STAFFING_COLUMNS,
+        StaffingOptions,
+        staffing_cells,
+        staffing_csv,
+        staffing_summary,
+        staffing_table,
+        write_text,
+    )
 
-        if not interval_minutes > 0:
-            raise ValidationFailed("options", [Problem(
-                "options", "--interval-minutes", str(interval_minutes), "must be > 0")])
-        if aht_seconds is not None and not aht_seconds > 0:
-            raise ValidationFailed("options", [Problem(
-                "options", "--aht-seconds", str(aht_seconds), "must be > 0")])
-        targets = targets_from_options(
-            service_level=service_level,
-            answer_seconds=answer_seconds,
-            max_occupancy=max_occupancy,
-            shrinkage=shrinkage,
-            patience_seconds=patience_seconds,
-            max_asa_seconds=max_asa_seconds,
-        )
-        table = read_volumes(volumes, aht_seconds=aht_seconds, require_aht=True)
-        staffing = staff_volumes(table, targets, interval_minutes=interval_minutes)
-        _emit(out, STAFFING_COLUMNS, staffing_cells(table, staffing))
+    with _edge():
+        table, staffing = staffing_table(StaffingOptions(
+            volumes=volumes, service_level=service_level, answer_seconds=answer_seconds,
+            aht_seconds=aht_seconds, max_occupancy=max_occupancy, shrinkage=shrinkage,
+            patience_seconds=patience_seconds, max_asa_seconds=max_asa_seconds,
+            interval_minutes=interval_minutes, out=out))
+        if out is not None and out.suffix.lower() == ".xlsx":
+            _emit(out, STAFFING_COLUMNS, staffing_cells(table, staffing))
+        else:
+            write_text(out, staffing_csv(table, staffing))
     if out is not None:
-        peak = int(staffing.agents.max()) if len(table) else 0
-        typer.echo(f"staffing: {len(table)} intervals, peak {peak} agents "
-                   f"({int(staffing.scheduled_agents.max())} scheduled), written to {out}")
+        typer.echo(staffing_summary(out, table, staffing))
 
 
 def register(app: typer.Typer) -> None:

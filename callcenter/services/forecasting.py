@@ -2,10 +2,10 @@
 
 Two ways in:
 
-* **Files** (``callcenter forecast`` / ``callcenter staffing``, no database): ``read_volumes``
-  validates a CSV of ``interval_start, calls[, aht_seconds]`` column-wise (numpy/pandas, no
-  per-row Python work on good rows) and lists every bad row in one ``ValidationFailed``;
-  ``staffing_table`` and ``forecast_table`` turn engine output into contract CSV columns.
+* **Files** (``callcenter forecast`` / ``callcenter staffing``, no database): volume files
+  are read and validated by ``callcenter.volumes`` (re-exported here; it needs no pandas, so
+  ``callcenter staffing`` starts fast); ``forecast_cells`` turns a forecast into contract CSV
+  columns.
 * **The database**: ``forecast_centre`` forecasts a centre from its stored ``CallVolume``
   history and stores a ``Forecast`` with its ``ForecastInterval`` rows; ``staff_forecast``
   stores a ``StaffingPlan`` with its ``StaffingRequirement`` rows; ``forecast_and_staff_demo``
@@ -18,10 +18,8 @@ the caller's ``session_scope`` owns the transaction.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -44,6 +42,7 @@ from callcenter.models import (
     StaffingPlan,
     StaffingRequirement,
 )
+from callcenter.volumes import VolumeTable, fixed_cells, read_volumes
 from scheduler import HolidayCalendar
 from scheduler.demand import (
     BACKTEST_METHODS,
@@ -51,8 +50,6 @@ from scheduler.demand import (
     DemandError,
     ForecastSettings,
     RollingBacktest,
-    Staffing,
-    StaffingInfeasibleError,
     StaffingTargets,
     agents_needed,
     backtest,
@@ -66,19 +63,6 @@ FloatArray = npt.NDArray[np.float64]
 #: Name stored in ``Forecast.method``; bump the version when the model changes.
 FORECAST_METHOD = "day-type-shape-damped-trend/1"
 
-#: Output columns of ``callcenter staffing`` (contract: interfaces.md, "Staffing").
-STAFFING_COLUMNS = (
-    "interval_start",
-    "calls",
-    "aht_seconds",
-    "agents",
-    "scheduled_agents",
-    "service_level",
-    "asa_seconds",
-    "occupancy",
-    "abandon_rate",
-)
-
 #: Output columns of ``callcenter forecast``; the file feeds ``callcenter staffing`` as is.
 FORECAST_COLUMNS = ("interval_start", "calls", "aht_seconds")
 
@@ -91,7 +75,7 @@ DEMO_TARGETS = StaffingTargets(
 )
 DEMO_BACKTEST_WEEKS = 4
 
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,412 +83,9 @@ _OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VolumeTable:
-    """A validated volume or history file, column-wise.
-
-    ``lines`` are the file's line numbers (header = line 1); ``interval_start`` the cells as
-    written; ``wall_clock`` their local wall-clock time (an offset, when given, is dropped:
-    the wall clock is what the forecaster's day and slot need); ``aht_seconds`` is NaN where
-    the file gives none and no fallback was given (only allowed on rows without calls, or
-    everywhere when ``has_aht`` is false).
-    """
-
-    source: str
-    lines: npt.NDArray[np.int64]
-    interval_start: list[str]
-    wall_clock: pd.DatetimeIndex
-    calls: FloatArray
-    aht_seconds: FloatArray
-    has_aht: bool
-
-    def __len__(self) -> int:
-        return len(self.interval_start)
-
-    def history_frame(self) -> pd.DataFrame:
-        """The DataFrame ``scheduler.demand.forecast`` wants, indexed by file line number.
-
-        Missing AHT is given as 0: it only occurs on rows without calls, or everywhere when
-        the file has no AHT at all (the forecast's AHT is then 0 and reported as unknown).
-        """
-        aht = np.nan_to_num(self.aht_seconds, nan=0.0)
-        return pd.DataFrame(
-            {"interval_start": self.wall_clock, "calls": self.calls, "aht_seconds": aht},
-            index=pd.Index(self.lines, name="line"),
-        )
-
-
-def _problem(source: str, line: int, column: str, value: str, rule: str) -> Problem:
-    return Problem(f"{source}: line {line}", column, value, rule)
-
-
-def read_csv_rows(path: Path, delimiter: str = ",") -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data rows (blank lines skipped) and each row's line number; a missing,
-    non-UTF-8, non-CSV or empty file is a ``ValidationFailed`` naming the file."""
-    source = str(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            header = next(reader, None)
-            rows: list[list[str]] = []
-            lines: list[int] = []
-            for row in reader:
-                if row:
-                    rows.append(row)
-                    lines.append(reader.line_num)
-    except FileNotFoundError as exc:
-        raise ValidationFailed(source, [Problem(source, "file", "", "does not exist")]) from exc
-    except IsADirectoryError as exc:
-        raise ValidationFailed(source, [Problem(source, "file", "", "is a directory")]) from exc
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            source, [Problem(source, "file", "", f"is not UTF-8 ({exc.reason})")]
-        ) from exc
-    except csv.Error as exc:
-        raise ValidationFailed(
-            source, [Problem(source, "file", "", f"is not CSV ({exc})")]
-        ) from exc
-    if header is None:
-        raise ValidationFailed(source, [Problem(source, "file", "", "is empty (no header row)")])
-    return [h.strip() for h in header], rows, lines
-
-
-def _column(rows: list[list[str]], index: int) -> list[str]:
-    return [row[index].strip() if index < len(row) else "" for row in rows]
-
-
-def _numbers(cells: list[str]) -> FloatArray:
-    """Cells as floats; empty or unparsable cells are NaN (told apart by the caller)."""
-    values = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce")
-    return np.asarray(values, dtype=np.float64)
-
-
-def read_volumes(
-    path: Path,
-    *,
-    aht_seconds: float | None = None,
-    require_aht: bool = True,
-    interval_minutes: int | None = None,
-    unique_starts: bool = False,
-) -> VolumeTable:
-    """Read and validate a volume CSV: ``interval_start, calls`` and optional ``aht_seconds``.
-
-    ``aht_seconds`` fills rows (or a whole file) without handle time.  With ``require_aht``
-    every row with calls needs an AHT > 0 from the file or the fallback; without it a file
-    lacking the column is accepted (``has_aht`` false).  ``interval_minutes`` checks that
-    every start lies on that grid; ``unique_starts`` refuses a start given twice.  Other
-    columns are ignored, so an import file can be used as is.  Raises ``ValidationFailed``
-    listing every problem of the file.
-    """
-    source = str(path)
-    header, rows, line_list = read_csv_rows(path)
-    problems = [
-        Problem(f"{source}: header", name, "", "required column is missing")
-        for name in ("interval_start", "calls")
-        if name not in header
-    ]
-    has_aht = "aht_seconds" in header
-    if require_aht and not has_aht and aht_seconds is None:
-        problems.append(
-            Problem(
-                f"{source}: header",
-                "aht_seconds",
-                "",
-                "column is missing and no --aht-seconds was given",
-            )
-        )
-    if problems:
-        raise ValidationFailed(source, problems)
-    if not rows:
-        raise ValidationFailed(source, [Problem(source, "file", "", "has no data rows")])
-
-    lines = np.asarray(line_list, dtype=np.int64)
-    width = len(header)
-    starts = _column(rows, header.index("interval_start"))
-    calls_text = _column(rows, header.index("calls"))
-    aht_text = _column(rows, header.index("aht_seconds")) if has_aht else [""] * len(rows)
-
-    start_series = pd.Series(starts, dtype=object)
-    wall = pd.to_datetime(
-        start_series.str.replace(_OFFSET, "", regex=True), format="ISO8601", errors="coerce"
-    )
-    calls = _numbers(calls_text)
-    aht = _numbers(aht_text)
-    calls_empty = np.array([not c for c in calls_text])
-    aht_empty = np.array([not a for a in aht_text])
-    if aht_seconds is not None:
-        aht = np.where(aht_empty, aht_seconds, aht)
-
-    # Only bad rows are visited one by one, to name them.
-    found: list[tuple[int, int, Problem]] = []  # (position, column order, problem)
-
-    def flag(
-        mask: npt.NDArray[np.bool_], order: int, column: str, cells: list[str], rule: str
-    ) -> None:
-        for position in np.flatnonzero(mask):
-            i = int(position)
-            found.append((i, order, _problem(source, int(lines[i]), column, cells[i], rule)))
-
-    widths = np.array([len(row) for row in rows])
-    flag(
-        widths > width,
-        -1,
-        "row",
-        [str(w) for w in widths],
-        f"has more fields than the header's {width}",
-    )
-    start_empty = np.array([not s for s in starts])
-    flag(start_empty, 0, "interval_start", starts, "is required")
-    bad_start = wall.isna().to_numpy() & ~start_empty
-    flag(bad_start, 0, "interval_start", starts, "must be an ISO datetime like 2026-11-30T08:30")
-    good_start = ~wall.isna().to_numpy()
-    if interval_minutes is not None and good_start.any():
-        minute = (wall.dt.hour * 60 + wall.dt.minute).to_numpy(dtype=np.float64, na_value=0)
-        off_grid = (minute % interval_minutes != 0) | (
-            wall.dt.second.to_numpy(dtype=np.float64, na_value=0) != 0
-        )
-        flag(
-            off_grid & good_start,
-            0,
-            "interval_start",
-            starts,
-            f"is not on a {interval_minutes}-minute interval boundary",
-        )
-    if unique_starts and good_start.any():
-        duplicated = wall.duplicated(keep="first").to_numpy() & good_start
-        if duplicated.any():
-            first_line: dict[object, int] = {}
-            for position in np.flatnonzero(good_start):
-                first_line.setdefault(wall.iloc[int(position)], int(lines[int(position)]))
-            for position in np.flatnonzero(duplicated):
-                i = int(position)
-                found.append(
-                    (
-                        i,
-                        0,
-                        _problem(
-                            source,
-                            int(lines[i]),
-                            "interval_start",
-                            starts[i],
-                            f"duplicate of line {first_line[wall.iloc[i]]}",
-                        ),
-                    )
-                )
-
-    flag(calls_empty, 1, "calls", calls_text, "is required")
-    calls_nan = ~np.isfinite(calls) & ~calls_empty
-    flag(calls_nan, 1, "calls", calls_text, "must be a finite number")
-    flag(np.isfinite(calls) & (calls < 0), 1, "calls", calls_text, "must be >= 0")
-
-    aht_bad_text = ~aht_empty & ~np.isfinite(_numbers(aht_text))
-    flag(aht_bad_text, 2, "aht_seconds", aht_text, "must be a finite number")
-    finite_aht = np.isfinite(aht)
-    flag(finite_aht & (aht < 0) & ~aht_bad_text, 2, "aht_seconds", aht_text, "must be >= 0")
-    if require_aht or has_aht:
-        with_calls = np.isfinite(calls) & (calls > 0)
-        hint = "" if aht_seconds is not None else " (or give --aht-seconds)"
-        flag(
-            with_calls & ~finite_aht & ~aht_bad_text,
-            2,
-            "aht_seconds",
-            aht_text,
-            f"is required when calls > 0{hint}",
-        )
-        flag(
-            with_calls & finite_aht & (aht == 0),
-            2,
-            "aht_seconds",
-            aht_text,
-            "must be > 0 when calls > 0",
-        )
-    if found:
-        found.sort(key=lambda item: (item[0], item[1]))
-        raise ValidationFailed(source, [problem for _, _, problem in found])
-
-    return VolumeTable(
-        source=source,
-        lines=lines,
-        interval_start=starts,
-        wall_clock=pd.DatetimeIndex(wall),
-        calls=calls,
-        aht_seconds=aht,
-        has_aht=has_aht or aht_seconds is not None,
-    )
-
-
-def infer_interval_minutes(wall_clock: pd.DatetimeIndex) -> int:
-    """The coarsest grid all starts lie on: gcd of 1440 and every minute of the day."""
-    minutes = np.unique(np.asarray(wall_clock.hour * 60 + wall_clock.minute, dtype=np.int64))
-    return int(np.gcd.reduce(np.append(minutes, 1440)))
-
-
 # --------------------------------------------------------------------------------------------
 # Staffing from a file
 # --------------------------------------------------------------------------------------------
-
-
-def targets_from_options(
-    *,
-    service_level: float,
-    answer_seconds: float,
-    max_occupancy: float = 1.0,
-    shrinkage: str | float = 0,
-    patience_seconds: float | None = None,
-    max_asa_seconds: float | None = None,
-) -> StaffingTargets:
-    """Staffing targets from command-line options; bad values name the option."""
-    problems = []
-    checks: list[tuple[str, float | None, bool, str]] = [
-        (
-            "--service-level",
-            service_level,
-            math.isfinite(service_level) and 0 <= service_level <= 1,
-            "must be a fraction in [0, 1] (80 % is 0.8)",
-        ),
-        (
-            "--answer-seconds",
-            answer_seconds,
-            math.isfinite(answer_seconds) and answer_seconds >= 0,
-            "must be >= 0",
-        ),
-        (
-            "--max-occupancy",
-            max_occupancy,
-            math.isfinite(max_occupancy) and 0 < max_occupancy <= 1,
-            "must be in (0, 1]",
-        ),
-    ]
-    if patience_seconds is not None:
-        checks.append(
-            (
-                "--patience-seconds",
-                patience_seconds,
-                math.isfinite(patience_seconds) and patience_seconds > 0,
-                "must be > 0",
-            )
-        )
-    if max_asa_seconds is not None:
-        checks.append(
-            (
-                "--max-asa-seconds",
-                max_asa_seconds,
-                math.isfinite(max_asa_seconds) and max_asa_seconds >= 0,
-                "must be >= 0",
-            )
-        )
-    for option, value, ok, rule in checks:
-        if not ok:
-            problems.append(Problem("options", option, str(value), rule))
-    try:
-        shrinkage_fraction(shrinkage)
-    except DemandError:
-        problems.append(
-            Problem(
-                "options",
-                "--shrinkage",
-                str(shrinkage),
-                "must be a fraction in [0, 1) (30 % is 0.3)",
-            )
-        )
-    if problems:
-        raise ValidationFailed("options", problems)
-    return StaffingTargets(
-        service_level=service_level,
-        answer_seconds=answer_seconds,
-        max_asa_seconds=max_asa_seconds,
-        max_occupancy=max_occupancy,
-        shrinkage=shrinkage,
-        patience_seconds=patience_seconds,
-    )
-
-
-def staff_volumes(
-    table: VolumeTable, targets: StaffingTargets, *, interval_minutes: float = 30
-) -> Staffing:
-    """Agents needed for every row of a validated volume file.
-
-    An unreachable target becomes ``ValidationFailed`` naming the interval and its line.
-    """
-    aht = np.nan_to_num(table.aht_seconds, nan=0.0)
-    labels = [
-        f"{start} (line {line})"
-        for start, line in zip(table.interval_start, table.lines.tolist(), strict=True)
-    ]
-    try:
-        return agents_needed(
-            table.calls, aht, targets, interval_minutes=interval_minutes, labels=labels
-        )
-    except StaffingInfeasibleError as exc:
-        position = {label: i for i, label in enumerate(labels)}.get(
-            str(exc.interval).removeprefix("interval ")
-        )
-        if position is None:
-            raise ValidationFailed(
-                table.source, [Problem(table.source, "targets", "", str(exc))]
-            ) from exc
-        rule = str(exc).split(": ", 1)[-1]
-        raise ValidationFailed(
-            table.source,
-            [
-                _problem(
-                    table.source,
-                    int(table.lines[position]),
-                    "interval_start",
-                    table.interval_start[position],
-                    f"targets cannot be met in this interval: {rule}",
-                )
-            ],
-        ) from exc
-    except DemandError as exc:
-        raise ValidationFailed(table.source, [Problem(table.source, "file", "", str(exc))]) from exc
-
-
-def _fixed(values: FloatArray, decimals: int) -> list[str]:
-    """Fixed-point text, NaN as an empty cell."""
-    pattern = f"{{:.{decimals}f}}"
-    return ["" if v != v else pattern.format(v) for v in values.tolist()]
-
-
-def _trimmed(values: FloatArray, decimals: int) -> list[str]:
-    """Up to ``decimals`` decimals without trailing zeros (100 -> "100", 12.50 -> "12.5")."""
-    pattern = f"{{:.{decimals}f}}"
-    out = []
-    for v in values.tolist():
-        if v != v:
-            out.append("")
-        elif v == int(v) and abs(v) < 1e15:
-            out.append(str(int(v)))
-        else:
-            out.append(pattern.format(v).rstrip("0").rstrip("."))
-    return out
-
-
-def csv_text(columns: Sequence[str], cells: Sequence[Sequence[str]]) -> str:
-    """CSV text from column-wise cells that need no quoting (numbers, ISO datetimes)."""
-    return "\n".join([",".join(columns), *map(",".join, zip(*cells, strict=True)), ""])
-
-
-def staffing_cells(table: VolumeTable, staffing: Staffing) -> list[list[str]]:
-    """The contract columns of ``callcenter staffing``, column-wise, as text."""
-    starts = [_quoted(s) for s in table.interval_start]
-    return [
-        starts,
-        _trimmed(table.calls, 4),
-        _trimmed(table.aht_seconds, 2),
-        [str(n) for n in staffing.agents.tolist()],
-        [str(n) for n in staffing.scheduled_agents.tolist()],
-        _fixed(staffing.service_level, 4),
-        _fixed(staffing.asa_seconds, 2),
-        _fixed(staffing.occupancy, 4),
-        _fixed(staffing.abandon_rate, 4),
-    ]
-
-
-def _quoted(cell: str) -> str:
-    if any(ch in cell for ch in ',"\n\r'):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
 
 
 def cells_as_rows(
@@ -701,8 +282,8 @@ def forecast_cells(result: pd.DataFrame, *, has_aht: bool) -> list[list[str]]:
     aht = result["aht_seconds"].to_numpy(dtype=np.float64)
     return [
         list(text),
-        _fixed(result["calls"].to_numpy(dtype=np.float64), 3),
-        _fixed(aht, 2) if has_aht else [""] * len(aht),
+        fixed_cells(result["calls"].to_numpy(dtype=np.float64), 3),
+        fixed_cells(aht, 2) if has_aht else [""] * len(aht),
     ]
 
 

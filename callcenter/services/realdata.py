@@ -35,7 +35,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from callcenter.errors import Problem, ValidationFailed
-from callcenter.services.forecasting import VolumeTable, infer_interval_minutes, read_csv_rows
+from callcenter.volumes import (
+    VolumeTable,
+    infer_interval_minutes,
+    read_csv_rows,
+    read_text_file,
+)
 from scheduler.demand import (
     KaplanMeier,
     erlang_a_metrics,
@@ -220,7 +225,7 @@ def read_interval_counts(
         raise ValidationFailed(source, found[:50])
     stamps = pd.DatetimeIndex(wall)
     minutes = np.asarray(stamps.hour * 60 + stamps.minute, dtype=np.int64)
-    step = source_interval_minutes or infer_interval_minutes(stamps)
+    step = source_interval_minutes or infer_interval_minutes(stamps.to_numpy(dtype="datetime64[s]"))
     if interval_minutes % step:
         raise ValidationFailed(
             source,
@@ -279,7 +284,7 @@ def read_interval_counts(
         source=source,
         lines=grouped["line"].to_numpy(dtype=np.int64),
         interval_start=list(bins.strftime("%Y-%m-%dT%H:%M")),
-        wall_clock=bins,
+        wall_clock=bins.to_numpy(dtype="datetime64[s]"),
         calls=grouped["calls"].to_numpy(dtype=np.float64),
         aht_seconds=np.asarray(binned_aht, dtype=np.float64),
         has_aht=has_aht,
@@ -345,14 +350,7 @@ def read_percall(
     """
     source = str(path)
     mapping = {**PERCALL_FIELDS, **(columns or {})}
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise ValidationFailed(source, [Problem(source, "file", "", "does not exist")]) from exc
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            source, [Problem(source, "file", "", f"is not UTF-8 ({exc.reason})")]
-        ) from exc
+    text = read_text_file(path)
     raw_lines = text.splitlines()
     if not raw_lines:
         raise ValidationFailed(source, [Problem(source, "file", "", "is empty (no header row)")])

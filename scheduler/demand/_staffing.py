@@ -251,7 +251,8 @@ def _erlang_c_scan(
     order = np.argsort(load, kind="stable")
     index = order  # positions (in the caller's arrays) of the working set
     a = load[order]
-    inv_a = 1.0 / a
+    with np.errstate(over="ignore"):
+        inv_a = 1.0 / a  # a subnormal load overflows: r = inf, B = 0, one agent answers
     rate = targets.answer_seconds / aht[order]
     handle = aht[order]
     r = np.ones(a.size)

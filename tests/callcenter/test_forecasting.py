@@ -26,12 +26,10 @@ from callcenter.services.forecasting import (
     forecast_and_staff_demo,
     forecast_centre,
     forecast_intervals,
-    read_volumes,
     staff_forecast,
-    staff_volumes,
     staffing_requirements,
-    targets_from_options,
 )
+from callcenter.volumes import read_volumes, staff_volumes, targets_from_options
 from scheduler import HolidayCalendar
 from scheduler.demand import StaffingTargets, forecast
 from tests.factories import write_csv

@@ -250,3 +250,10 @@ def test_many_intervals_at_once_give_each_interval_its_own_answer(
 
         assert n > load and meets(n)
         assert n - 1 <= load or not meets(n - 1)
+
+
+def test_vanishing_loads_need_one_agent() -> None:
+    calls = np.array([5e-313, 1e-300, 1e-9])  # a subnormal load overflows 1 / A
+    result = agents_needed(calls, 30, EIGHTY_TWENTY)
+    assert result.agents.tolist() == [1, 1, 1]
+    assert np.all(result.service_level <= 1) and np.all(result.service_level > 0.99)
