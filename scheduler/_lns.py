@@ -11,14 +11,23 @@ rule of its agents, so every roster of the search passes the checker.
    each added agent on a (day, shift type) is worth against the demand the agents placed so
    far leave uncovered (breaks spread evenly), plus the agents' requests and changes. No
    interval or break variables, so it solves in a fraction of a second. A group whose model
-   is infeasible holds an agent whose own rules conflict: the caller explains that group.
+   is infeasible holds an agent whose own rules conflict: the caller explains that group; a
+   lone agent not solved in time is tried again with twice the time. On horizons longer than
+   four weeks each agent first gets a *sketch* (:meth:`Planner.sketch`, a row built day by day
+   that keeps pace with its work minutes and goes where cover is wanted), taken when the hard
+   rules hold for it (:meth:`Planner.holds`, the rule functions on the pinned row): a year
+   with tight totals is hard for CP-SAT to find from nothing and quick to check.
    Breaks are then handed out greedily against demand (:meth:`Planner.place_breaks`).
 2. **Aggregate bound** (``scheduler._aggregate``): the coverage-and-cover relaxation, whose
    proven bound is the roster's bound (every other penalty is >= 0).
-3. **Neighbourhood search**: take a few agents out (at random, from one team, or those on one
-   (day, shift type)), put them back with the construction model against everybody else,
-   re-hand the breaks and keep the roster when its exact objective is no worse. Every 30 s,
-   and once at the end, CP-SAT re-places every break of the roster with every shift fixed
+3. **Neighbourhood search**: take a few agents out - whole rows (at random, from one team, or
+   those on one (day, shift type)) or, on horizons of two weeks and more, many agents over a
+   window of one to four weeks with the rest of their rows pinned - put them back with the
+   construction model against everybody else, starting from their current rows (hinted, so a
+   step never makes the model's estimate worse), re-hand the breaks and keep the roster when
+   its exact objective is no worse. Each kind's size grows while its models are solved to
+   optimality and shrinks when they are not. Every 30 s, and once at the end, CP-SAT
+   re-places every break of the roster with every shift fixed
    (:meth:`Planner.optimise_breaks`, the same rule functions with a fixed
    :class:`~scheduler._rules.Background`).
 
@@ -45,7 +54,7 @@ from typing import Protocol
 from ortools.sat.python import cp_model, cp_model_helper
 
 from scheduler._aggregate import solve_aggregate
-from scheduler._problem import RosterProblem
+from scheduler._problem import Agent, Fixed, RosterProblem
 from scheduler._rules import (
     HARD_RULES,
     Background,
@@ -66,12 +75,18 @@ Patterns = dict[tuple[int, str], dict[int, int]]
 # Sizes in "free shift variables" (agent x day x allowed shift type) per group.
 _CONSTRUCT_SIZE = 500
 _MIN_SIZE = 150
+_SKETCH_DAYS = 28  # longer horizons start each agent from a sketched row
+# (share of the horizon by which a sketch reaches its work target, steered by cover or not)
+_SKETCH_LEADS = ((0.75, True), (0.6, True), (0.75, False), (0.6, False), (0.9, False),
+                 (0.5, False))
+_MAX_SIZE = 6000.0  # largest neighbourhood, in free shift variables
 _STEP_SECONDS = 2.0  # time limit of one group's solve
 _BREAKS_EVERY = 30.0  # seconds between two re-placements of every break by CP-SAT
 _BREAKS_SECONDS = 10.0
 _BREAKS_LAST = 0.05  # share of the time limit kept for the last re-placement
 _AGGREGATE_SHARE = 0.25  # of the time left after construction, for the aggregate bound
 _AGGREGATE_SECONDS = (10.0, 60.0)  # at least (its bound needs a few LP rounds), at most
+_AGGREGATE_BUILD = 6e-6  # seconds to build the aggregate model per day x shift type x agent
 
 
 class StopSignal(Protocol):
@@ -157,6 +172,29 @@ def exact_objective(terms: Sequence[SoftTerm], value: Callable[[Expr], int]) -> 
     return sum(term.amount(value) for term in terms)
 
 
+def pin(problem: RosterProblem, agent: Agent, row: Rows, free: range = range(0)) -> Agent:
+    """The agent held to ``row`` outside the days ``free``: a worked day becomes a fixed shift,
+    a day off a day off (leave stays leave)."""
+    dates = problem.dates
+    kept = [d for d in range(len(dates)) if d not in free]
+    fixed = {entry.date: entry for entry in agent.fixed}
+    for d in kept:
+        if row[d] is not None:
+            fixed[dates[d]] = Fixed(date=dates[d], shift=row[d])
+    off = [dates[d] for d in kept if row[d] is None and dates[d] not in agent.unavailable_dates]
+    return agent.model_copy(update={
+        "fixed": tuple(sorted(fixed.values(), key=lambda entry: entry.date)),
+        "days_off": tuple(agent.days_off) + tuple(off),
+    })
+
+
+def pinned(problem: RosterProblem, rows: Sequence[Rows]) -> RosterProblem:
+    """The problem with every agent pinned to its row: its model has one variable per shift
+    worked, so it evaluates a roster's penalty lines quickly whatever the horizon."""
+    return problem.model_copy(update={"agents": tuple(
+        pin(problem, agent, row) for agent, row in zip(problem.agents, rows, strict=True))})
+
+
 # --------------------------------------------------------------------------- small models
 
 
@@ -200,6 +238,9 @@ class Planner:
         self.cover = {(problem.day_index(item.date), item.shift): item for item in problem.cover}
         self.profiles: dict[tuple[int, str], dict[int, int]] = {}
         self.options: dict[tuple[int, str], list[tuple[int, dict[int, int]]]] = {}
+        self.allowed = [allowed_shifts(problem, agent, list(problem.shift_types))
+                        for agent in problem.agents]
+        self.proved = False  # whether the last construct() proved its rows optimal
 
     # -- shared helpers ------------------------------------------------------------------
 
@@ -237,11 +278,25 @@ class Planner:
             weekend[agent.team].append(sum(1 for d in self.weekend_days if row[d] is not None))
         return Background(dict(counts), dict(nights), dict(weekend), state.patterns)
 
-    def subproblem(self, free: Sequence[int]) -> RosterProblem:
-        """The problem of the free agents alone."""
-        return self.problem.model_copy(
-            update={"agents": tuple(self.problem.agents[a] for a in free)}
-        )
+    def subproblem(
+        self,
+        free: Sequence[int],
+        *,
+        current: Sequence[Rows] | None = None,
+        window: range | None = None,
+    ) -> RosterProblem:
+        """The problem of the free agents alone.
+
+        With ``window``, each free agent keeps its ``current`` row outside those days: a worked
+        day becomes a fixed shift and a day off a day off, so the agent's hard rules still hold
+        over the whole horizon while only the window is decided (and the model has no variable
+        elsewhere).
+        """
+        agents = tuple(self.problem.agents[a] for a in free)
+        if window is not None and current is not None:
+            agents = tuple(pin(self.problem, agent, row, window)
+                           for agent, row in zip(agents, current, strict=True))
+        return self.problem.model_copy(update={"agents": agents})
 
     def _solver(self, seconds: float) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
@@ -309,6 +364,111 @@ class Planner:
 
     # -- construction --------------------------------------------------------------------
 
+    def sketch(self, state: State, a: int, lead: float = 0.75, steer: bool = True) -> Rows:
+        """A row for agent ``a`` built day by day, only a hint for the solver: it keeps pace
+        with the agent's work minutes and weekends, respects runs, days off, fixed days,
+        ``max_shifts`` and forbidden successions as it goes, and takes the shift type with
+        the most cover still unplaced. Long single-agent rows (a year with tight totals) are
+        hard for CP-SAT to find from nothing and easy to repair from this."""
+        problem, agent = self.problem, self.problem.agents[a]
+        contract = agent.contract
+        days = problem.days
+        allowed = self.allowed[a]
+        fixed = {problem.day_index(e.date): e.shift for e in agent.fixed
+                 if problem.in_horizon(e.date)}
+        forbidden = set(problem.rules.forbidden_successions)
+        need: defaultdict[tuple[int, str], float] = defaultdict(float)
+        for key, cover in self.cover.items():
+            need[key] += cover.required
+        for key, count in self.counts(state).items():
+            need[key] -= count
+        length = {s.id: problem.work_minutes(s) for s in problem.shift_types}
+        low, high = contract.min_work_minutes, contract.max_work_minutes
+        target: float | None = None  # work minutes to keep pace with (never beyond ``high``)
+        if contract.weekly_minutes is not None:
+            target = contract.weekly_minutes * days / 7
+        elif high is not None:
+            target = float(high)
+        elif low is not None:
+            target = float(low)
+        weekend_of_day = {d: i for i, ds in enumerate(weekends(problem).values()) for d in ds}
+        weekend_count = len(set(weekend_of_day.values())) or 1
+        max_run = contract.max_consecutive_work_days or days
+        min_run = contract.min_consecutive_work_days or 1
+        min_off = contract.min_consecutive_days_off or 1
+        most_weekends = contract.max_weekends
+        shortest = min((length[s] for day in allowed for s in day), default=0)
+        longest = max((length[s] for day in allowed for s in day), default=0)
+        used: Counter[str] = Counter()
+        row: Rows = [None] * days
+        minutes, run, off = 0, 0, min_off
+        weekend_worked: set[int] = set()
+
+        def can_start(d: int) -> bool:
+            """A run from day d can last ``min_run`` days: available, weekends allowed, the
+            minutes not over the maximum."""
+            added = set()
+            for j in range(d, min(days, d + min_run)):
+                if not allowed[j]:
+                    return False
+                weekend = weekend_of_day.get(j)
+                if weekend is not None and weekend not in weekend_worked:
+                    added.add(weekend)
+            if most_weekends is not None and len(weekend_worked) + len(added) > most_weekends:
+                return False
+            return high is None or minutes + min_run * shortest <= high
+
+        for d in range(days):
+            options = [s for s in allowed[d]
+                       if used[s] < contract.max_shifts.get(s, days)
+                       and (d == 0 or (row[d - 1], s) not in forbidden)
+                       and (high is None or minutes + length[s] <= high)]
+            if d in fixed:
+                options = [s for s in options if fixed[d] in (None, s)]
+            weekend = weekend_of_day.get(d)
+            if d in fixed:
+                work = True
+            elif not options or run >= max_run or 0 < off < min_off:
+                work = False
+            elif 0 < run < min_run:
+                work = True
+            elif weekend is not None and weekend in weekend_worked:
+                work = run > 0 or can_start(d)  # the weekend counts already: use it
+            else:
+                # ahead of pace (the target by ``lead`` of the horizon): rules and weekends
+                # hold an agent back more often than they let it catch up
+                # hold an agent back more often than they let it catch up; within that, work
+                # where cover is still wanted, or when falling behind
+                wanted = not steer or not self.cover or any(need[d, s] > 0 for s in options)
+                work = (target is None or (
+                    minutes < target * min(1.0, (d + 1) / (lead * days)) and (
+                        wanted or minutes + 2 * longest < target * (d + 1) / days))
+                        ) and (run > 0 or can_start(d))
+                if work and weekend is not None and most_weekends is not None:
+                    work = len(weekend_worked) < min(
+                        most_weekends, most_weekends * (weekend + 1) / weekend_count + 0.5)
+            if work and options and run + 1 < min_run and d + 1 < days:
+                # tomorrow is worked too: keep a type some shift may follow
+                options = [s for s in options if any(
+                    (s, t) not in forbidden and used[t] + (s == t) < contract.max_shifts.get(
+                        t, days) for t in allowed[d + 1])] or options
+            if work and options:
+                behind = target is not None and minutes + 2 * longest < target * (d + 1) / days
+                shift = max(options, key=lambda s: (
+                    behind and need[d, s] > 0 and length[s], need[d, s],
+                    d > 0 and row[d - 1] == s))
+                row[d] = shift
+                used[shift] += 1
+                need[d, shift] -= 1
+                minutes += length[shift]
+                run, off = run + 1, 0
+                if weekend is not None:
+                    weekend_worked.add(weekend)
+            else:
+                run, off = 0, off + 1
+        return row
+
+
     def supply(self, state: State) -> dict[int, float]:
         """Agent-minutes on the phones per demand interval of the agents placed so far, breaks
         spread evenly over each shift (where they go is decided later)."""
@@ -324,12 +484,26 @@ class Planner:
         return Counter((day, shift) for row in state.rows if row is not None
                        for day, shift in enumerate(row) if shift is not None)
 
-    def construct(self, state: State, group: Sequence[int], seconds: float) -> list[Rows] | None:
-        """Rows for ``group`` (no rows yet) that obey their hard rules and go where the agents
-        placed so far leave demand uncovered (a concave estimate of each added agent's worth).
-        None when no rows were found in time; raises GroupInfeasible when none exist."""
-        sub = self.subproblem(group)
-        m = RosterModel(sub)
+    def construct(
+        self,
+        state: State,
+        group: Sequence[int],
+        seconds: float,
+        *,
+        current: Sequence[Rows] | None = None,
+        window: range | None = None,
+    ) -> list[Rows] | None:
+        """Rows for ``group`` (no rows in ``state``) that obey their hard rules and go where the
+        agents placed so far leave demand uncovered (a concave estimate of each added agent's
+        worth). ``current``: the group's rows before, hinted (so the solve starts from them and
+        returns rows at least as good by this estimate) and, with ``window``, kept outside the
+        window.
+
+        None when no rows were found in time; raises GroupInfeasible when none exist.
+        ``self.proved`` tells whether the rows are optimal for this model."""
+        sub = self.subproblem(group, current=current, window=window)
+        m = RosterModel(sub, template=self.base)
+        steps_of: dict[tuple[int, str], list[cp_model.IntVar]] = {}
         for rule in HARD_RULES:
             if rule.name != "meal_and_rest_breaks":
                 rule.add(m)
@@ -360,21 +534,75 @@ class Planner:
                         gain += (cover.weight_under if placed[day, shift.id] + k < cover.required
                                  else -cover.weight_over)
                     steps.append(round(10 * gain))
+                if len(lits) == 1:  # one step: the literal itself
+                    gains += lits
+                    weights += steps
+                    continue
                 ys = [m.model.new_bool_var("") for _ in steps]
                 m.model.add(sum(ys) == sum(lits))
                 gains += ys
                 weights += steps
+                steps_of[day, shift.id] = ys
         for term in agent_requests(m) + change_from_previous(m):
             gains.append(term.expr)
             weights.append(-10 * term.coefficient)
         m.model.maximize(cp_model.LinearExpr.weighted_sum(gains, weights))
+
+        def hint(rows: Sequence[Rows]) -> None:
+            for row, allowed_days, works in zip(rows, m.shifts_of, m.works, strict=True):
+                for day, allowed in enumerate(allowed_days):
+                    for shift_id, var in allowed.items():
+                        m.model.add_hint(var, row[day] == shift_id)
+                    lit = works[day]
+                    if lit is not None and len(allowed) > 1:
+                        m.model.add_hint(lit, row[day] is not None)
+            for (day, shift_id), ys in steps_of.items():
+                on_it = sum(1 for row in rows if row[day] == shift_id)
+                for k, y in enumerate(ys):  # the steps are non-increasing: the first ones count
+                    m.model.add_hint(y, k < on_it)
+
+        if current is not None:
+            hint(current)
         solver = self._solver(seconds)
+        if current is None:  # finding a first row: the LP's cuts help with long horizons
+            solver.parameters.linearization_level = 2
         with watching(solver, self.stop_event):
             status = solver.solve(m.model)
+        self.proved = status == cp_model.OPTIMAL
         if status == cp_model.INFEASIBLE:
             raise GroupInfeasible(sub)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
+        return self._rows(m, solver)
+
+    def holds(self, group: Sequence[int], rows: Sequence[Rows], seconds: float) -> bool:
+        """Whether ``rows`` obey every hard rule of the agents of ``group``: the rule functions
+        on a model with each agent pinned to its row (one variable per shift worked) decide."""
+        for a, row in zip(group, rows, strict=True):
+            dates = self.problem.dates
+            for entry in self.problem.agents[a].fixed:
+                if not self.problem.in_horizon(entry.date):
+                    continue
+                shift = row[self.problem.day_index(entry.date)]
+                if shift is None or entry.shift not in (None, shift):
+                    return False
+            if any(row[d] is not None and row[d] not in self.allowed[a][d]
+                   for d in range(len(dates))):
+                return False
+        sub = self.problem.model_copy(update={"agents": tuple(
+            pin(self.problem, self.problem.agents[a], row)
+            for a, row in zip(group, rows, strict=True))})
+        m = RosterModel(sub, template=self.base)
+        for rule in HARD_RULES:
+            if rule.name != "meal_and_rest_breaks":
+                rule.add(m)
+        solver = self._solver(seconds)
+        with watching(solver, self.stop_event):
+            status = solver.solve(m.model)
+        return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+    @staticmethod
+    def _rows(m: RosterModel, solver: cp_model.CpSolver) -> list[Rows]:
         return [
             [next((s for s, var in allowed.items() if solver.boolean_value(var)), None)
              for allowed in allowed_days]
@@ -503,18 +731,30 @@ def search(
     state = State(rows=[None] * n)
     groups = _groups(order, size_of, _CONSTRUCT_SIZE)
     pending = list(reversed(groups))
+    tries: Counter[tuple[int, ...]] = Counter()
     while pending:
         group = pending.pop()
         remaining = end - time.monotonic()
         if remaining <= 0 or stopped():
             return None
-        seconds = min(_STEP_SECONDS, max(0.2, remaining * 0.15 / (len(pending) + 1)))
-        rows = planner.construct(state, group, seconds)
+        attempt = tries[tuple(group)]
+        tries[tuple(group)] += 1
+        # a lone agent that fails is tried again with twice the time, until the time is up
+        scale = 2.0**attempt
+        seconds = min(remaining, _STEP_SECONDS * scale,
+                      max(0.2 * scale, remaining * 0.25 / (len(pending) + 1)))
+        rows = None
+        if attempt == 0 and problem.days > _SKETCH_DAYS:
+            rows = next((rows for rows in _sketches(planner, state, group)
+                         if planner.holds(group, rows, seconds)), None)
+        if rows is None:
+            rows = planner.construct(state, group, seconds)
         if rows is None:
             if len(group) == 1:
-                return None
-            half = len(group) // 2
-            pending += [group[half:], group[:half]]
+                pending.append(group)
+            else:
+                half = len(group) // 2
+                pending += [group[half:], group[:half]]
             continue
         for a, row in zip(group, rows, strict=True):
             state.rows[a] = row
@@ -525,7 +765,10 @@ def search(
 
     # 2. aggregate bound
     remaining = end - time.monotonic()
-    if remaining > 1 and not stopped():
+    # building the aggregate model grows with days x shift types x agents (about 10 s for a
+    # year of 150 agents and 32 types): skipped when that would eat the search's time
+    building = _AGGREGATE_BUILD * problem.days * len(problem.shift_types) * n
+    if remaining > max(1.0, 10 * building) and not stopped():
         seconds = min(max(_AGGREGATE_SECONDS[0], _AGGREGATE_SHARE * remaining),
                       _AGGREGATE_SECONDS[1], 0.5 * remaining)
         aggregate = solve_aggregate(
@@ -539,7 +782,8 @@ def search(
     teams: defaultdict[str, list[int]] = defaultdict(list)
     for a, agent in enumerate(problem.agents):
         teams[agent.team].append(a)
-    size = float(_CONSTRUCT_SIZE)
+    # neighbourhood sizes, apart for whole rows (False) and windows of days (True)
+    sizes = {False: float(_CONSTRUCT_SIZE), True: float(_CONSTRUCT_SIZE)}
     breaks_at = time.monotonic() + _BREAKS_EVERY
     while not stopped() and state.objective > bound:
         remaining = end - time.monotonic()
@@ -555,12 +799,19 @@ def search(
             if remaining < _BREAKS_LAST * (end - started):
                 break
             continue
-        free = _neighbourhood(rng, state, size_of, teams, int(size))
-        trial = State([None if a in set(free) else row for a, row in enumerate(state.rows)])
-        rows = planner.construct(trial, free, min(remaining, _STEP_SECONDS))
+        free, window = _neighbourhood(rng, state, size_of, teams, sizes, problem.days)
+        kind = window is not None
+        chosen = set(free)
+        current = [kept for a in free if (kept := state.rows[a]) is not None]
+        trial = State([None if a in chosen else row for a, row in enumerate(state.rows)])
+        rows = planner.construct(trial, free, min(remaining, _STEP_SECONDS), current=current,
+                                 window=window)
         if rows is None:
-            size = max(_MIN_SIZE, size * 0.8)
+            sizes[kind] = max(_MIN_SIZE, sizes[kind] * 0.8)
             continue
+        # neighbourhoods solved to optimality grow, the others shrink
+        sizes[kind] = (min(_MAX_SIZE, sizes[kind] * 1.2) if planner.proved
+                       else max(_MIN_SIZE, sizes[kind] * 0.9))
         for a, row in zip(free, rows, strict=True):
             trial.rows[a] = row
         trial.patterns = planner.place_breaks(trial)
@@ -571,6 +822,18 @@ def search(
             if improved:
                 report(state.objective, bound)
     return Outcome(state, bound, state.objective <= bound)
+
+
+def _sketches(planner: Planner, state: State, group: Sequence[int]) -> Iterator[list[Rows]]:
+    """Sketched rows for the agents of ``group``, one set per lead, made when asked for."""
+    for lead, steer in _SKETCH_LEADS:
+        rows = []
+        for a in group:
+            rows.append(planner.sketch(state, a, lead, steer))
+            state.rows[a] = rows[-1]  # the next agents' sketches go elsewhere
+        for a in group:
+            state.rows[a] = None
+        yield rows
 
 
 def _groups(order: Sequence[int], size_of: Sequence[int], target: int) -> list[list[int]]:
@@ -590,20 +853,31 @@ def _neighbourhood(
     state: State,
     size_of: Sequence[int],
     teams: dict[str, list[int]],
-    size: int,
-) -> list[int]:
-    """Agents to take out and put back: at random, within one team, or working one day."""
+    sizes: dict[bool, float],
+    days: int,
+) -> tuple[list[int], range | None]:
+    """Agents to take out and put back, and the days they are free on (None: every day).
+
+    Whole rows of agents at random, within one team, or working one (day, shift type); or,
+    on horizons of two weeks and more, many agents over one to four weeks (the rest of their
+    rows kept), so that agents can trade shifts with each other day by day.
+    """
     n = len(size_of)
     per_agent = max(1.0, sum(size_of) / max(1, n))
-    count = max(1, min(n, round(size / per_agent)))
     kind = rng.random()
+    if days >= 14 and kind < (0.5 if days <= 28 else 0.8):
+        length = rng.choice([w for w in (7, 14, 21, 28) if w < days] or [7])
+        first = rng.randrange(days - length + 1)
+        count = max(2, min(n, round(sizes[True] * days / (per_agent * length))))
+        return sorted(rng.sample(range(n), count)), range(first, first + length)
+    count = max(1, min(n, round(sizes[False] / per_agent)))
     pool: list[int] = list(range(n))
-    if kind < 0.3 and len(teams) > 1:
+    if kind < 0.65 and len(teams) > 1:
         pool = teams[rng.choice(sorted(teams))]
-    elif kind < 0.6:
-        day = rng.randrange(len(next(row for row in state.rows if row is not None)))
+    elif kind < 0.8:
+        day = rng.randrange(days)
         shift = rng.choice(sorted({s for row in state.rows if row and (s := row[day])} or {""}))
         pool = [a for a, row in enumerate(state.rows) if row is not None and row[day] == shift]
     if len(pool) < count:
         pool = list(range(n))
-    return sorted(rng.sample(pool, count))
+    return sorted(rng.sample(pool, count)), None

@@ -142,7 +142,17 @@ class PatternCount:
 
 
 class RosterModel:
-    """The CP-SAT model of one problem: decision variables, then whatever the rules add."""
+    """The CP-SAT model of one problem: decision variables, then whatever the rules add.
+
+    ``template``: a model of the same problem with other agents (the neighbourhood search
+    builds many small models of one problem), whose facts about days and shift types are
+    shared instead of computed again.
+    """
+
+    work_of: dict[str, int]
+    windows: dict[str, list[tuple[int, int]]]
+    patterns: dict[str, tuple[BreakPattern, ...]]
+    usable: tuple[ShiftType, ...]
 
     def __init__(
         self,
@@ -150,6 +160,7 @@ class RosterModel:
         *,
         explain: bool = False,
         background: Background | None = None,
+        template: RosterModel | None = None,
     ) -> None:
         self.problem = problem
         self.explain = explain
@@ -158,27 +169,37 @@ class RosterModel:
         self.guards: dict[tuple[str, int], cp_model.IntVar] = {}
         self.days = problem.days
         self.interval = problem.interval_minutes
-        self.work_of = {s.id: problem.work_minutes(s) for s in problem.shift_types}
-        self.windows: dict[str, list[tuple[int, int]]] = {
-            s.id: [
-                (problem.minute_of(start), problem.minute_of(end))
-                for start, end in (problem.shift_window(s.id, date) for date in problem.dates)
-            ]
-            for s in problem.shift_types
-        }
-        self.patterns: dict[str, tuple[BreakPattern, ...]] = {
-            s.id: break_patterns(
-                s.duration_minutes,
-                problem.rules.breaks,
-                interval_minutes=self.interval,
-                phase=self.windows[s.id][0][0],
+        if template is not None:
+            # the same problem but for its agents: the facts about days and shift types hold
+            self.work_of = template.work_of
+            self.windows = template.windows
+            self.patterns = template.patterns
+            self.usable = template.usable
+            self.__dict__["demand_starts"] = template.demand_starts
+            self.__dict__["conflicts"] = template.conflicts
+        else:
+            self.work_of = {s.id: problem.work_minutes(s) for s in problem.shift_types}
+            self.windows = {
+                s.id: [
+                    (problem.minute_of(start), problem.minute_of(end))
+                    for start, end in (problem.shift_window(s.id, date)
+                                       for date in problem.dates)
+                ]
+                for s in problem.shift_types
+            }
+            self.patterns = {
+                s.id: break_patterns(
+                    s.duration_minutes,
+                    problem.rules.breaks,
+                    interval_minutes=self.interval,
+                    phase=self.windows[s.id][0][0],
+                )
+                for s in problem.shift_types
+                if problem.breaks_due(s)
+            }
+            self.usable = tuple(
+                s for s in problem.shift_types if not problem.breaks_due(s) or self.patterns[s.id]
             )
-            for s in problem.shift_types
-            if problem.breaks_due(s)
-        }
-        self.usable: tuple[ShiftType, ...] = tuple(
-            s for s in problem.shift_types if not problem.breaks_due(s) or self.patterns[s.id]
-        )
         self.shifts_of: list[list[dict[str, cp_model.IntVar]]] = [
             self._variables(agent) for agent in problem.agents
         ]
@@ -247,6 +268,10 @@ class RosterModel:
         start = self.windows[shift][day][0]
         profile = interval_minutes_on_phones(segments, start, self.interval)
         return {iv: minutes for iv, minutes in profile.items() if iv in self.demand_starts}
+
+    @cached_property
+    def conflicts(self) -> dict[tuple[int, str, int], list[str]]:
+        return _rest_conflicts(self)
 
     def overlaps_demand(self, day: int, shift: str) -> bool:
         start, end = self.windows[shift][day]
@@ -478,8 +503,13 @@ def rest_conflicts(m: RosterModel) -> dict[tuple[int, str, int], list[str]]:
     """``(day, shift, gap) -> shift types`` starting ``gap`` days later too soon after it ends.
 
     The checker's test, pairwise: a later shift must start at least ``min_rest_minutes`` after
-    an earlier one ends (and never before it ends, even with no minimum rest).
+    an earlier one ends (and never before it ends, even with no minimum rest). Computed once
+    per model (and shared with the models made from it as a template).
     """
+    return m.conflicts
+
+
+def _rest_conflicts(m: RosterModel) -> dict[tuple[int, str, int], list[str]]:
     limit = m.problem.rules.min_rest_minutes
     longest = max(s.duration_minutes for s in m.problem.shift_types)
     gaps = range(1, (longest + limit) // 1440 + 3)
@@ -520,13 +550,18 @@ def forbidden_successions(m: RosterModel) -> None:
         followers[first].append(second)
     for a, days in enumerate(m.shifts_of):
         for day in range(m.days - 1):
+            # shifts of one day exclude each other (one shift per day), so those with the same
+            # forbidden followers share one constraint: sum(X) + sum(Y) <= 1
+            nxt = days[day + 1]
+            groups: dict[tuple[str, ...], list[cp_model.IntVar]] = defaultdict(list)
             for shift, var in days[day].items():
-                nxt = days[day + 1]
-                following = [nxt[s] for s in followers.get(shift, ()) if s in nxt]
+                following = tuple(s for s in followers.get(shift, ()) if s in nxt)
                 if following:
-                    m.model.add(var + sum(following) <= 1).only_enforce_if(
-                        m.guard("forbidden_successions", a)
-                    )
+                    groups[following].append(var)
+            for following, earlier in groups.items():
+                m.model.add(sum(earlier) + sum(nxt[s] for s in following) <= 1).only_enforce_if(
+                    m.guard("forbidden_successions", a)
+                )
 
 
 def meal_and_rest_breaks(m: RosterModel) -> None:
@@ -835,13 +870,28 @@ SOFT_RULES: tuple[SoftRule, ...] = (
 HARD_RULES_BY_NAME = {rule.name: rule for rule in HARD_RULES}
 
 
+# What a roster's penalty lines are made of: the day literals and the break pattern counts.
+_STRUCTURE_RULES = ("one_shift_per_day", "meal_and_rest_breaks")
+
+
 def build(
-    problem: RosterProblem, *, explain: bool = False, background: Background | None = None
+    problem: RosterProblem,
+    *,
+    explain: bool = False,
+    background: Background | None = None,
+    constraints: bool = True,
 ) -> tuple[RosterModel, list[SoftTerm]]:
-    """The model with every hard rule and (unless ``explain``) every soft term and objective."""
+    """The model with every hard rule and (unless ``explain``) every soft term and objective.
+
+    ``constraints=False``: only the variables the penalty lines are made of (shifts, day
+    literals, counts, break patterns) and the lines themselves, no other hard rule - a model
+    never solved, used to write the exact lines of a roster whose hard rules hold already
+    (at benchmark scale the hard rules are most of the building time).
+    """
     m = RosterModel(problem, explain=explain, background=background)
     for rule in HARD_RULES:
-        rule.add(m)
+        if constraints or rule.name in _STRUCTURE_RULES:
+            rule.add(m)
     if explain:
         return m, []
     terms = [term for rule in SOFT_RULES for term in rule.terms(m)]

@@ -54,6 +54,7 @@ from scheduler._lns import (
     State,
     free_variables,
     model_values,
+    pinned,
     search,
 )
 from scheduler._problem import (
@@ -196,7 +197,6 @@ def _solve_at_scale(
     and cover penalties, hence of the objective (every other penalty is >= 0).
     """
     deadline = started + time_limit_seconds
-    m, terms = build(problem)  # never solved: it writes the result, every line exact
     failure = threading.Event()
     errors: list[Exception] = []
     stop = _Either(stop_event, failure)
@@ -212,8 +212,10 @@ def _solve_at_scale(
             failure.set()
 
     # writing the roster re-evaluates every line: keep a little time for it
+    lines = (2 * (len(problem.demand) + len(problem.cover))
+             + sum(len(agent.requests) for agent in problem.agents))
     reserve = min(0.1 * time_limit_seconds,
-                  1.0 + 1e-4 * len(terms) + 5e-5 * len(problem.agents) * problem.days)
+                  1.0 + 1e-4 * lines + 5e-5 * len(problem.agents) * problem.days)
     try:
         outcome = search(problem, deadline=deadline, workers=workers, seed=seed,
                          stop_event=stop, report=report, reserve=reserve)
@@ -230,8 +232,12 @@ def _solve_at_scale(
             "try a longer time limit"
         )
     state = outcome.state
+    rows = _rows(state)
+    # Never solved: the model of this roster (every agent pinned to its rows, no other hard
+    # rule: the search kept them) writes the rules' exact penalty lines.
+    m, terms = build(pinned(problem, rows), constraints=False)
     roster = _roster(
-        problem, m, terms, model_values(m, _rows(state), state.patterns),
+        problem, m, terms, model_values(m, rows, state.patterns),
         optimal=outcome.optimal, bound=outcome.bound, seconds=time.monotonic() - started,
     )
     return roster
@@ -537,9 +543,14 @@ def _reachable(shifts: list[ShiftType], problem: RosterProblem, agent: Agent, da
     """Work-minute totals reachable with at most ``days`` of the given shift types (<= ceiling)."""
     fewest: dict[int, int] = {0: 0}  # total -> fewest shifts reaching it
     limits = agent.contract.max_shifts
+    # shift types of one length are interchangeable here: one pass per length, with their
+    # limits added up (years with dozens of shift types would otherwise take seconds)
+    most: dict[int, int] = defaultdict(int)
     for shift in shifts:
         minutes = problem.work_minutes(shift)
-        for _ in range(min(days, limits.get(shift.id, days))):
+        most[minutes] = min(days, most[minutes] + limits.get(shift.id, days))
+    for minutes, count in sorted(most.items()):
+        for _ in range(count):
             grown = {
                 total + minutes: used + 1
                 for total, used in fewest.items()

@@ -142,3 +142,95 @@ def test_every_roster_of_the_search_passes_the_checker(prob: RosterProblem) -> N
     assert_checked(prob, roster)
     report = check_roster(prob, roster)
     assert roster.bound is not None and roster.bound <= report.objective
+
+
+# --------------------------------------------------------------------------- long horizons
+
+
+def long_problem(days: int = 35) -> RosterProblem:
+    """Curtois-like: cover per (day, shift type), totals, runs, weekends, a succession ban;
+    agent ``Ai`` has day ``3i + 1`` off."""
+    contract = {"min_work_minutes": 480 * (days * 2 // 5),
+                "max_work_minutes": 480 * (days * 3 // 5),
+                "max_consecutive_work_days": 5, "min_consecutive_work_days": 2,
+                "min_consecutive_days_off": 2, "max_weekends": days // 14 + 1}
+    return problem(
+        days=days,
+        shift_types=[{"id": "E", "start": "06:00", "duration_minutes": 480},
+                     {"id": "L", "start": "14:00", "duration_minutes": 480}],
+        agents=[agent(f"A{i}", contract=contract, days_off=[day(3 * i + 1)],
+                      requests=[{"date": day(i), "shift": "E", "on": True, "weight": 2}])
+                for i in range(min(6, (days - 2) // 3))],
+        cover=[{"date": day(d), "shift": s, "required": 2, "weight_under": 100,
+                "weight_over": 1} for d in range(days) for s in ("E", "L")],
+        rules={"forbidden_successions": [["L", "E"]],
+               "breaks": {"work_threshold_minutes": 1440}},
+    )
+
+
+@pytest.mark.parametrize(("row", "holds"), [
+    ("..EE..LLL..EEE", True),
+    ("..EEEEEE..EE..", False),  # six days in a row
+    (".EEE..LLL..EEE", False),  # a shift on A0's day off (day 1)
+    ("..EE..LLE..EEE", False),  # L then E the next day
+    ("..EE.LLL...EEE", False),  # one day off between two runs
+    ("..EE..L....EEE", False),  # a lone shift inside the horizon
+    ("..EE.........E", False),  # under the minimum work minutes
+    ("..EEEEE..EEEEE", False),  # over the maximum work minutes (ten shifts)
+])
+def test_a_row_is_held_to_every_hard_rule_of_its_agent(row: str, holds: bool) -> None:
+    planner = Planner(long_problem(14), 1, 0, None)
+    assert planner.holds([0], [[None if c == "." else c for c in row]], 5) is holds
+
+
+def test_a_window_neighbourhood_keeps_each_row_outside_its_window() -> None:
+    prob = long_problem()
+    planner, state = constructed(prob)
+    rows = [row for row in state.rows if row is not None]
+    free = [0, 2, 4]
+    window = range(10, 17)
+    trial = State([None if a in free else row for a, row in enumerate(state.rows)])
+    current = [rows[a] for a in free]
+    found = planner.construct(trial, free, 5, current=current, window=window)
+    assert found is not None
+    for before, after in zip(current, found, strict=True):
+        assert [s for d, s in enumerate(after) if d not in window] == [
+            s for d, s in enumerate(before) if d not in window]
+    assert planner.holds(free, found, 5)
+
+
+def test_a_sketch_with_room_to_spare_obeys_its_agents_rules() -> None:
+    prob = long_problem()
+    planner = Planner(prob, 1, 0, None)
+    state = State(rows=[None] * len(prob.agents))
+    sketch = planner.sketch(state, 0)
+    assert planner.holds([0], [sketch], 5)
+    assert sketch[1] is None  # the day off
+    assert all((a, b) != ("L", "E") for a, b in zip(sketch, sketch[1:], strict=False))
+
+
+def test_the_roster_model_writes_the_same_lines_as_the_full_model() -> None:
+    from scheduler._lns import pinned
+
+    prob = with_extras(centre_problem(16, 14, seed=2, averaging_weeks=2))
+    planner, state = constructed(prob)
+    rows = [row for row in state.rows if row is not None]
+    full, full_terms = build(prob)
+    small, small_terms = build(pinned(prob, rows), constraints=False)
+    value_full = model_values(full, rows, state.patterns)
+    value_small = model_values(small, rows, state.patterns)
+
+    def lines(terms: Any, value: Any) -> list[tuple[str, str, int]]:
+        return sorted((t.rule, t.subject, a) for t in terms if (a := t.amount(value)))
+
+    assert lines(full_terms, value_full) == lines(small_terms, value_small)
+    assert lines(full_terms, value_full)  # the roster has penalty lines to compare
+
+
+@pytest.mark.usefixtures("at_scale")
+def test_a_long_horizon_starts_from_sketches_and_passes_the_checker() -> None:
+    prob = long_problem(56)
+    stop = threading.Event()
+    roster = solve(prob, time_limit_seconds=60, workers=2, on_progress=lambda p: stop.set(),
+                   stop_event=stop)
+    assert_checked(prob, roster)
