@@ -7,7 +7,8 @@ FEASIBLE results are used; a solve that ends without a roster raises :class:`Sol
 
 Two strategies, chosen by size:
 
-* up to :data:`WHOLE_MODEL_VARIABLES` agent x day x shift type Booleans, the whole CP-SAT model
+* up to :data:`WHOLE_MODEL_VARIABLES` agent x day x shift type Booleans (twice as many when
+  the problem has no demand intervals), the whole CP-SAT model
   (``scheduler._rules``) is solved at once; its bound is CP-SAT's proven bound of the objective
   and small problems end OPTIMAL;
 * beyond, ``scheduler._lns`` builds the roster a few agents at a time and improves it by
@@ -84,6 +85,18 @@ DEFAULT_WORKERS = 2
 # proven bound, often to optimality); beyond, the roster is built and improved a few agents at
 # a time (``scheduler._lns``).
 WHOLE_MODEL_VARIABLES = 3000
+# Without demand intervals (no coverage per interval, no break patterns: Booleans, counts and
+# cover only, as in the Curtois & Qu instances) the whole model stays the stronger one twice
+# as far: on the 28-day instances 10 and 11 (3,500 and 5,300 Booleans) it ends 10-30 % below
+# the neighbourhood search in a minute, while beyond (instances 12, 13, 15) the search wins.
+WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND = 6000
+# Up to this many Booleans, without demand intervals and on a few workers, CP-SAT runs its
+# whole portfolio (large neighbourhood search included) interleaved on the workers instead of
+# one subsolver per worker: Curtois 3, 6 and 7 (up to 1,250 Booleans) end 1-15 % lower in a
+# minute with proven bounds 4-5 times higher (3 reaches its optimum); on 10 and 11 (3,500 and
+# 5,300) it is 25 % to 10x worse, its first rosters coming too late.
+INTERLEAVE_VARIABLES = 2000
+INTERLEAVE_WORKERS = 4
 _ONE_DAY = dt.timedelta(days=1)
 
 
@@ -133,13 +146,17 @@ def solve(
     if reasons:
         raise InfeasibleError(reasons)
 
-    if shift_variables(problem) > WHOLE_MODEL_VARIABLES:
+    size = shift_variables(problem)
+    limit = WHOLE_MODEL_VARIABLES if problem.demand else WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND
+    if size > limit:
         return _solve_at_scale(problem, time_limit_seconds, workers, on_progress, stop_event,
                                seed, started)
 
     m, terms = build(problem)
     _add_hints(m)
     solver = _solver(time_limit_seconds - (time.monotonic() - started), workers, seed)
+    if not problem.demand and size <= INTERLEAVE_VARIABLES and workers <= INTERLEAVE_WORKERS:
+        solver.parameters.interleave_search = True
     if problem.previous_roster is not None:
         # A re-plan starts from the previous roster, which the change made infeasible:
         # repairing that hint first finds the few-moves roster fast, even on a busy machine.

@@ -25,6 +25,7 @@ from scheduler import (
     RosterProblem,
     SolveProgress,
     SolverError,
+    _solver,
     check_roster,
     solve,
 )
@@ -354,3 +355,41 @@ def measure(agents: int = 120, seconds: float = 60.0) -> None:  # pragma: no cov
 if __name__ == "__main__":  # pragma: no cover
     measure(int(sys.argv[1]) if len(sys.argv) > 1 else 120,
             float(sys.argv[2]) if len(sys.argv) > 2 else 60.0)
+
+
+def test_without_demand_the_whole_model_serves_twice_the_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Curtois-like problems (cover, no demand intervals) are solved whole up to twice the size
+    def no_search(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the neighbourhood search was used")
+
+    monkeypatch.setattr(_solver, "search", no_search)
+    monkeypatch.setattr(_solver, "WHOLE_MODEL_VARIABLES", 10)
+    monkeypatch.setattr(_solver, "WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND", 10_000)
+    prob = problem(days=7, agents=[agent("A1"), agent("A2")],
+                   cover=[{"date": day(0), "shift": "S09", "required": 2, "weight_under": 5}])
+    assert 10 < _solver.shift_variables(prob) <= 10_000
+    roster = solve(prob, time_limit_seconds=10, workers=1)
+    assert roster.status == "OPTIMAL" and roster.objective == 0
+
+
+@pytest.mark.parametrize(("with_demand", "workers", "interleaved"), [
+    (False, 2, True), (True, 2, False), (False, 8, False)])
+def test_small_cover_only_models_run_the_whole_portfolio_interleaved(
+    monkeypatch: pytest.MonkeyPatch, with_demand: bool, workers: int, interleaved: bool
+) -> None:
+    made: list[Any] = []
+    make = _solver._solver
+
+    def spy(*args: Any) -> Any:
+        made.append(make(*args))
+        return made[-1]
+
+    monkeypatch.setattr(_solver, "_solver", spy)
+    demand = [{"start": f"{day(0)}T10:00", "agents": 1}] if with_demand else []
+    prob = problem(days=7, agents=[agent("A1")], demand=demand,
+                   cover=[{"date": day(0), "shift": "S09", "required": 1, "weight_under": 5}])
+    roster = solve(prob, time_limit_seconds=10, workers=workers)
+    assert roster.status == "OPTIMAL"
+    assert made[0].parameters.interleave_search is interleaved
