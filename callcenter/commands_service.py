@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -17,6 +19,10 @@ def web_processes(requested: int) -> int:
         return requested
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return cores or 1
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def register(app: typer.Typer) -> None:
@@ -92,17 +98,24 @@ def register(app: typer.Typer) -> None:
         processes = web_processes(settings.web_workers if workers is None else workers)
         engine = get_engine()  # migrates before any worker starts
         runner = LocalProcessRunner(solve_workers)
-        runner.start()
         leadership = Leadership(engine)
         jobs = None
-        if settings.schedule_enabled and leadership.acquire():
-            jobs = build_scheduler(engine, settings, blocking=False)
-            jobs.start()
-            typer.echo("scheduler: running here (holds the scheduler lock)", err=True)
-        else:
-            typer.echo("scheduler: another process holds the lock (or it is disabled)", err=True)
-        typer.echo(f"web: {processes} process(es) on http://{host}:{port}", err=True)
+        # uvicorn re-raises the SIGTERM it shut down on once it has stopped; with the default
+        # action that killed this process before the `finally` below, leaving the solve
+        # workers running as orphans and the scheduler lock to the kernel. Exit instead.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        runner.start()
         try:
+            typer.echo(f"solve workers: {' '.join(map(str, runner.pids)) or 'none'}", err=True)
+            if settings.schedule_enabled and leadership.acquire():
+                jobs = build_scheduler(engine, settings, blocking=False)
+                jobs.start()
+                typer.echo("scheduler: running here (holds the scheduler lock)", err=True)
+            else:
+                typer.echo(
+                    "scheduler: another process holds the lock (or it is disabled)", err=True
+                )
+            typer.echo(f"web: {processes} process(es) on http://{host}:{port}", err=True)
             if processes == 1:
                 uvicorn.run(create_app(settings, engine), host=host, port=port)
             else:  # each process builds its own app and engine from the same settings
@@ -164,8 +177,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run roster solve jobs from the database queue until stopped (at nice
         CALLCENTER_SOLVE_WORKER_NICE, 10 by default: the web comes first)."""
-        import signal
-
         from callcenter.config import get_settings
         from callcenter.db import get_engine
         from callcenter.jobs.solve import lower_priority, run_worker

@@ -113,6 +113,48 @@ def test_serve_with_two_web_processes_runs_one_scheduler(database_url: str,
     assert len(set(re.findall(r"Started server process \[(\d+)\]", err))) == 2
 
 
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_terminated_server_stops_its_solve_workers(processes: int, database_url: str,
+                                                     tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "CALLCENTER_DATABASE_URL": database_url,
+           "CALLCENTER_SCHEDULE_ENABLED": "false"}
+    log = tmp_path / "serve.log"
+    with log.open("w") as sink:
+        server = subprocess.Popen(
+            [CLI, "serve", "--port", str(port), "--workers", str(processes),
+             "--solve-workers", "1"], cwd=tmp_path, env=env, stdout=sink, stderr=sink)
+    solvers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while (log.read_text().count("Application startup complete") < processes
+               and time.monotonic() < deadline and server.poll() is None):
+            time.sleep(0.2)
+        solvers = [int(p) for p in re.findall(r"solve workers: (\d+)", log.read_text())]
+        assert len(solvers) == 1 and not _gone(solvers[0])
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while not all(_gone(pid) for pid in solvers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(_gone(pid) for pid in solvers), log.read_text()
+    finally:
+        for pid in solvers:  # never leave an orphan behind, even when the test fails
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
 def test_serve_refuses_a_negative_process_count(database_url: str, tmp_path: Path) -> None:
     result = subprocess.run([CLI, "serve", "--workers", "-1"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=120, check=False,
