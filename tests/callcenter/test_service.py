@@ -86,21 +86,31 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_with_two_web_processes_runs_one_scheduler(database_url: str,
-                                                         tmp_path: Path) -> None:
-    port = _free_port()
+def _serve(tmp_path: Path, database_url: str, *, port: int, processes: int, solve_workers: int,
+           schedule: bool) -> tuple[subprocess.Popen[bytes], Path]:
+    """``callcenter serve`` in the background, once every web process has started (or died);
+    its output goes to the returned log file."""
     env = {**os.environ, "CALLCENTER_DATABASE_URL": database_url,
-           "CALLCENTER_SCHEDULE_ENABLED": "true"}
+           "CALLCENTER_SCHEDULE_ENABLED": "true" if schedule else "false"}
     log = tmp_path / "serve.log"
     with log.open("w") as sink:
         server = subprocess.Popen(
-            [CLI, "serve", "--port", str(port), "--workers", "2", "--solve-workers", "0"],
-            cwd=tmp_path, env=env, stdout=sink, stderr=sink)
+            [CLI, "serve", "--port", str(port), "--workers", str(processes),
+             "--solve-workers", str(solve_workers)], cwd=tmp_path, env=env, stdout=sink,
+            stderr=sink)
+    deadline = time.monotonic() + 120
+    while (log.read_text().count("Application startup complete") < processes
+           and time.monotonic() < deadline and server.poll() is None):
+        time.sleep(0.2)
+    return server, log
+
+
+def test_serve_with_two_web_processes_runs_one_scheduler(database_url: str,
+                                                         tmp_path: Path) -> None:
+    port = _free_port()
+    server, log = _serve(tmp_path, database_url, port=port, processes=2, solve_workers=0,
+                         schedule=True)
     try:
-        deadline = time.monotonic() + 120
-        while (len(re.findall(r"Application startup complete", log.read_text())) < 2
-               and time.monotonic() < deadline and server.poll() is None):
-            time.sleep(0.2)
         for _ in range(4):  # either process answers, with the same authorisation
             assert httpx.get(f"http://127.0.0.1:{port}/api/me/shifts", timeout=10).status_code \
                 == 401
@@ -124,20 +134,10 @@ def _gone(pid: int) -> bool:
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_terminated_server_stops_its_solve_workers(processes: int, database_url: str,
                                                      tmp_path: Path) -> None:
-    port = _free_port()
-    env = {**os.environ, "CALLCENTER_DATABASE_URL": database_url,
-           "CALLCENTER_SCHEDULE_ENABLED": "false"}
-    log = tmp_path / "serve.log"
-    with log.open("w") as sink:
-        server = subprocess.Popen(
-            [CLI, "serve", "--port", str(port), "--workers", str(processes),
-             "--solve-workers", "1"], cwd=tmp_path, env=env, stdout=sink, stderr=sink)
+    server, log = _serve(tmp_path, database_url, port=_free_port(), processes=processes,
+                         solve_workers=1, schedule=False)
     solvers: list[int] = []
     try:
-        deadline = time.monotonic() + 120
-        while (log.read_text().count("Application startup complete") < processes
-               and time.monotonic() < deadline and server.poll() is None):
-            time.sleep(0.2)
         solvers = [int(p) for p in re.findall(r"solve workers: (\d+)", log.read_text())]
         assert len(solvers) == 1 and not _gone(solvers[0])
         server.send_signal(signal.SIGTERM)
