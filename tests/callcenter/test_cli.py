@@ -41,7 +41,7 @@ def counts(database_url: str) -> dict[str, int]:
 
 def test_demo_builds_the_centre_and_prints_a_summary(database_url: str, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    first = run(["demo", "--as-of", "2026-11-25", "--out", str(out), "--roster-seconds", "150"],
+    first = run(["demo", "--as-of", "2026-11-25", "--out", str(out), "--roster-seconds", "60"],
                 database_url, tmp_path)
     assert first.returncode == 0, first.stderr
     assert "120 in 4 teams" in first.stdout
