@@ -497,9 +497,10 @@ def fixed_cells(values: FloatArray, decimals: int) -> list[str]:
     """Fixed-point text, NaN as an empty cell."""
     pattern = f"%.{decimals}f"
     numbers = values.tolist()
-    if np.isnan(values).all():
+    missing = np.isnan(values)
+    if missing.all():
         return [""] * len(numbers)
-    if not np.isnan(values).any():
+    if not missing.any():
         return [pattern % v for v in numbers]
     return ["" if v != v else pattern % v for v in numbers]
 

@@ -59,8 +59,7 @@ def create_app(settings: Settings, engine: Engine, clock: Clock | None = None) -
     app.add_exception_handler(EngineError, _app_error)
     for module in (auth, me, workflows, scores, rosters, jobs):
         app.include_router(module.router)
-    from callcenter.web import LoginRequired
-    from callcenter.web import router as web_router
+    from callcenter.web import LoginRequired, router as web_router
 
     async def _to_login(_request: Request, _exc: Exception) -> RedirectResponse:
         return RedirectResponse("/login", status_code=303)

@@ -33,8 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from callcenter.config import Settings
-from callcenter.models import Centre, JobRun, SwapRequest
-from callcenter.models import utcnow as _utcnow
+from callcenter.models import Centre, JobRun, SwapRequest, utcnow as _utcnow
 from callcenter.services.audit import record_audit
 
 ADVISORY_LOCK_KEY = 0x43414C4C  # "CALL"

@@ -28,8 +28,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 import scheduler
-from callcenter.models import Centre, Roster, RosterProblem, SolveJob
-from callcenter.models import utcnow as _utcnow
+from callcenter.models import Centre, Roster, RosterProblem, SolveJob, utcnow as _utcnow
 from callcenter.services.audit import record_audit
 from callcenter.services.rosters import load_problem_row, store_roster
 

@@ -25,8 +25,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from callcenter.errors import NotFound, Problem, RuleRefused, ValidationFailed
-from callcenter.models import LEAVE_KINDS, Agent, Centre, LeaveRequest, Team
-from callcenter.models import utcnow as _utcnow
+from callcenter.models import LEAVE_KINDS, Agent, Centre, LeaveRequest, Team, utcnow as _utcnow
 from callcenter.services.audit import record_audit, snapshot, transition
 from scheduler import HolidayCalendar
 

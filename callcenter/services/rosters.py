@@ -27,8 +27,8 @@ from callcenter.models import (
     ShiftBreak,
     ShiftType,
     Team,
+    utcnow as _utcnow,
 )
-from callcenter.models import utcnow as _utcnow
 from callcenter.services.audit import record_audit
 
 

@@ -26,8 +26,7 @@ from sqlmodel import Session, col, select
 
 import scheduler
 from callcenter.errors import NotFound, Problem, RuleRefused, ValidationFailed
-from callcenter.models import Agent, Centre, Roster, RosterProblem, SwapRequest
-from callcenter.models import utcnow as _utcnow
+from callcenter.models import Agent, Centre, Roster, RosterProblem, SwapRequest, utcnow as _utcnow
 from callcenter.services.audit import record_audit, snapshot, transition
 from callcenter.services.rosters import load_problem_row, load_roster, store_roster
 

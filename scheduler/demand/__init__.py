@@ -13,92 +13,44 @@ from scheduler._lazy import lazy_exports
 if TYPE_CHECKING:
     from scheduler.demand._backtest import (
         BACKTEST_METHODS as BACKTEST_METHODS,
-    )
-    from scheduler.demand._backtest import (
         BacktestScore as BacktestScore,
-    )
-    from scheduler.demand._backtest import (
         RollingBacktest as RollingBacktest,
-    )
-    from scheduler.demand._backtest import (
         mstl_ets_forecast as mstl_ets_forecast,
-    )
-    from scheduler.demand._backtest import (
         rolling_backtest as rolling_backtest,
     )
     from scheduler.demand._erlang import (
         QueueMetrics as QueueMetrics,
-    )
-    from scheduler.demand._erlang import (
         erlang_a_metrics as erlang_a_metrics,
-    )
-    from scheduler.demand._erlang import (
         erlang_b as erlang_b,
-    )
-    from scheduler.demand._erlang import (
         erlang_c as erlang_c,
-    )
-    from scheduler.demand._erlang import (
         erlang_c_metrics as erlang_c_metrics,
-    )
-    from scheduler.demand._erlang import (
         log_erlang_b as log_erlang_b,
     )
     from scheduler.demand._errors import (
         DemandError as DemandError,
-    )
-    from scheduler.demand._errors import (
         ForecastInputError as ForecastInputError,
-    )
-    from scheduler.demand._errors import (
         StaffingInfeasibleError as StaffingInfeasibleError,
-    )
-    from scheduler.demand._errors import (
         StaffingInputError as StaffingInputError,
     )
     from scheduler.demand._forecast import (
         HISTORY_COLUMNS as HISTORY_COLUMNS,
-    )
-    from scheduler.demand._forecast import (
         Backtest as Backtest,
-    )
-    from scheduler.demand._forecast import (
         BacktestWeek as BacktestWeek,
-    )
-    from scheduler.demand._forecast import (
         ForecastSettings as ForecastSettings,
-    )
-    from scheduler.demand._forecast import (
         backtest as backtest,
-    )
-    from scheduler.demand._forecast import (
         forecast as forecast,
     )
     from scheduler.demand._patience import (
         KaplanMeier as KaplanMeier,
-    )
-    from scheduler.demand._patience import (
         exponential_patience as exponential_patience,
-    )
-    from scheduler.demand._patience import (
         kaplan_meier as kaplan_meier,
     )
     from scheduler.demand._staffing import (
         TARGET_TOLERANCE as TARGET_TOLERANCE,
-    )
-    from scheduler.demand._staffing import (
         Staffing as Staffing,
-    )
-    from scheduler.demand._staffing import (
         StaffingTargets as StaffingTargets,
-    )
-    from scheduler.demand._staffing import (
         agents_needed as agents_needed,
-    )
-    from scheduler.demand._staffing import (
         scheduled_agents as scheduled_agents,
-    )
-    from scheduler.demand._staffing import (
         shrinkage_fraction as shrinkage_fraction,
     )
 

@@ -20,8 +20,7 @@ from callcenter.services.swaps import (
     earliest_swap_date,
     request_swap,
 )
-from tests.factories import MONDAY, START, TODAY
-from tests.factories import publish_fixed_roster as published
+from tests.factories import MONDAY, START, TODAY, publish_fixed_roster as published
 
 
 def test_stored_roster_loads_back_identically(session: Session) -> None:

@@ -5,8 +5,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from scoring import (
     QUARTER_FIELDS,
