@@ -16,7 +16,11 @@ Formulation (chosen to stay lean at benchmark scale, 150 agents x 364 days):
   (``RosterModel(explain=True)``) every variable exists and those rules forbid them behind an
   assumption literal, so that an infeasibility core can name them.
 * ``works[a][d]`` is the literal "agent a works on day d" (the one variable of the day, or a
-  new Boolean equal to the sum of the day's variables: one shift per day).
+  new Boolean equal to the sum of the day's variables: one shift per day). The linear rules over
+  days (consecutive days, weekends) are written over ``day_work[a][d]``, the sum of the day's
+  variables itself, not over that Boolean: equal in every solution, but CP-SAT's LP relaxation
+  is far stronger on the shift variables (Curtois Instance 10: proven bound 3,521 in 4 s
+  instead of 10 after 20 s).
 * Coverage is aggregated: ``count(d, s)`` is the number of agents on shift type ``s`` on day
   ``d`` (an integer variable, created once), and for a long shift type overlapping the demand
   the break rule splits that count over the shift type's break patterns (``n[d, s, p]``, see
@@ -204,6 +208,7 @@ class RosterModel:
             self._variables(agent) for agent in problem.agents
         ]
         self.works: list[list[cp_model.IntVar | None]] = []
+        self.day_work: list[list[Expr | None]] = []  # sum of the day's shift variables
         self.pattern_counts: dict[tuple[int, str], list[PatternCount]] = {}
         self.on_phones: dict[int, tuple[Expr, int]] = {}  # interval -> (expr, upper bound)
         self._counts: dict[tuple[int, str], tuple[Expr, int]] = {}
@@ -309,15 +314,20 @@ def one_shift_per_day(m: RosterModel) -> None:
     """One shift or none per agent per day; defines the day literals ``works[a][d]``."""
     for days in m.shifts_of:
         row: list[cp_model.IntVar | None] = []
+        sums: list[Expr | None] = []
         for allowed in days:
             lits = list(allowed.values())
             if len(lits) <= 1:
                 row.append(lits[0] if lits else None)
+                sums.append(lits[0] if lits else None)
             else:
                 works = m.model.new_bool_var("")
-                m.model.add(sum(lits) == works)
+                total = cp_model.LinearExpr.sum(lits)
+                m.model.add(total == works)
                 row.append(works)
+                sums.append(total)
         m.works.append(row)
+        m.day_work.append(sums)
 
 
 def contract_hours(m: RosterModel) -> None:
@@ -386,11 +396,11 @@ def max_consecutive_work_days(m: RosterModel) -> None:
         k = agent.contract.max_consecutive_work_days
         if k is None:
             continue
-        row = m.works[a]
+        row = m.day_work[a]
         for first in range(m.days - k):
             lits = [lit for lit in row[first : first + k + 1] if lit is not None]
             if len(lits) > k:
-                m.model.add(sum(lits) <= k).only_enforce_if(
+                m.model.add(cp_model.LinearExpr.sum(lits) <= k).only_enforce_if(
                     m.guard("max_consecutive_work_days", a)
                 )
 
@@ -401,15 +411,18 @@ def min_consecutive_work_days(m: RosterModel) -> None:
         k = agent.contract.min_consecutive_work_days
         if k is None or k <= 1:
             continue
-        row = m.works[a]
+        row = m.day_work[a]
         for length in range(1, k):
             for first in range(1, m.days - length):
                 run = row[first : first + length]
                 if any(lit is None for lit in run):
                     continue  # this run cannot be all work
-                clause = [lit.negated() for lit in run if lit is not None]
-                clause += [lit for lit in (row[first - 1], row[first + length]) if lit is not None]
-                m.model.add_bool_or(clause).only_enforce_if(
+                # a day before or after the run is worked, or a day of the run is not:
+                # before + after + sum(1 - run) >= 1
+                frame = [lit for lit in (row[first - 1], row[first + length]) if lit is not None]
+                m.model.add(
+                    cp_model.LinearExpr.sum(frame) - cp_model.LinearExpr.sum(run) >= 1 - length
+                ).only_enforce_if(
                     m.guard("min_consecutive_work_days", a)
                 )
 
@@ -420,15 +433,18 @@ def min_consecutive_days_off(m: RosterModel) -> None:
         k = agent.contract.min_consecutive_days_off
         if k is None or k <= 1:
             continue
-        row = m.works[a]
+        row = m.day_work[a]
         for length in range(1, k):
             for first in range(1, m.days - length):
                 before, after = row[first - 1], row[first + length]
                 if before is None or after is None:
                     continue  # the run cannot be framed by work days
-                clause = [before.negated(), after.negated()]
-                clause += [lit for lit in row[first : first + length] if lit is not None]
-                m.model.add_bool_or(clause).only_enforce_if(
+                # not both frame days worked, or a day of the run is: (1 - before) + (1 - after)
+                # + sum(run) >= 1
+                run = [lit for lit in row[first : first + length] if lit is not None]
+                m.model.add(
+                    cp_model.LinearExpr.sum(run) - before - after >= -1
+                ).only_enforce_if(
                     m.guard("min_consecutive_days_off", a)
                 )
 
@@ -450,15 +466,15 @@ def max_weekends(m: RosterModel) -> None:
         limit = agent.contract.max_weekends
         if limit is None:
             continue
-        worked = []
+        worked: list[Expr] = []
         for days in weekend_days.values():
-            lits = [lit for d in days if (lit := m.works[a][d]) is not None]
+            lits = [lit for d in days if (lit := m.day_work[a][d]) is not None]
             if len(lits) == 1:
                 worked.append(lits[0])
             elif lits:
                 weekend = m.model.new_bool_var("")
-                for lit in lits:
-                    m.model.add_implication(lit, weekend)
+                for day in lits:
+                    m.model.add(weekend >= day)
                 worked.append(weekend)
         if len(worked) > limit:
             m.model.add(sum(worked) <= limit).only_enforce_if(m.guard("max_weekends", a))
