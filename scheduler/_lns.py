@@ -647,7 +647,7 @@ class Planner:
         background = Background(background.counts, background.nights, background.weekends)
         m, terms = build(self.problem.model_copy(update={"agents": ()}), background=background)
         before_value = model_values(m, [], state.patterns)
-        _hint(m, terms, before_value)
+        hint_roster(m, terms, before_value)
         solver = self._solver(seconds)
         with watching(solver, self.stop_event):
             status = solver.solve(m.model)
@@ -661,7 +661,7 @@ class Planner:
         return patterns, after - exact_objective(terms, before_value)
 
 
-def _hint(m: RosterModel, terms: Sequence[SoftTerm], value: Callable[[Expr], int]) -> None:
+def hint_roster(m: RosterModel, terms: Sequence[SoftTerm], value: Callable[[Expr], int]) -> None:
     """Hint the current roster: every shift, day, count and pattern variable, and the slack of
     every single-variable penalty line (CP-SAT completes the few others)."""
     hinted: set[int] = set()
@@ -708,11 +708,13 @@ def search(
     stop_event: StopSignal | None,
     report: Callable[[int, int], None],
     reserve: float,
+    aggregate: bool = True,
 ) -> Outcome | None:
     """Construct, bound and improve a roster until ``deadline - reserve`` (monotonic seconds).
 
     ``report(objective, bound)`` is called
     for the first roster and every improvement. None when stopped before a first roster.
+    ``aggregate=False``: no aggregate bound (the caller has a better one); the bound is 0.
     """
     started = time.monotonic()
     rng = random.Random(seed)
@@ -768,14 +770,14 @@ def search(
     # building the aggregate model grows with days x shift types x agents (about 10 s for a
     # year of 150 agents and 32 types): skipped when that would eat the search's time
     building = _AGGREGATE_BUILD * problem.days * len(problem.shift_types) * n
-    if remaining > max(1.0, 10 * building) and not stopped():
+    if aggregate and remaining > max(1.0, 10 * building) and not stopped():
         seconds = min(max(_AGGREGATE_SECONDS[0], _AGGREGATE_SHARE * remaining),
                       _AGGREGATE_SECONDS[1], 0.5 * remaining)
-        aggregate = solve_aggregate(
+        relaxed = solve_aggregate(
             problem, seconds, workers,
             seed, watch=lambda solver: watching(solver, stop_event),
         )
-        bound = min(aggregate.bound, state.objective)
+        bound = min(relaxed.bound, state.objective)
         report(state.objective, bound)
 
     # 3. neighbourhood search: take a few agents out, put them back where demand is left

@@ -5,12 +5,16 @@ a 2-core machine), progress ``(objective, bound, seconds)`` through a callback a
 roster, cancellation through an event that keeps the best roster found so far. Only OPTIMAL and
 FEASIBLE results are used; a solve that ends without a roster raises :class:`SolverError`.
 
-Two strategies, chosen by size:
+Three strategies, chosen by size:
 
-* up to :data:`WHOLE_MODEL_VARIABLES` agent x day x shift type Booleans (twice as many when
-  the problem has no demand intervals), the whole CP-SAT model
+* up to :data:`WHOLE_MODEL_VARIABLES` agent x day x shift type Booleans
+  (:data:`WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND` when the problem has no demand intervals),
+  the whole CP-SAT model
   (``scheduler._rules``) is solved at once; its bound is CP-SAT's proven bound of the objective
   and small problems end OPTIMAL;
+* without demand intervals and up to :data:`HINTED_MODEL_VARIABLES`, the neighbourhood
+  search below runs for a quarter of the time and the whole model, hinted with its roster,
+  for the rest (the better roster is kept; the bound is the whole model's);
 * beyond, ``scheduler._lns`` builds the roster a few agents at a time and improves it by
   neighbourhood search (hard rules always whole, per agent), and the bound is the proven bound
   of the coverage-and-cover aggregate model (``scheduler._aggregate``): a relaxation of the
@@ -44,7 +48,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from ortools.sat.python import cp_model
 
@@ -52,8 +56,10 @@ from scheduler._breaks import break_patterns, hand_out
 from scheduler._errors import InfeasibleError, SolverError
 from scheduler._lns import (
     GroupInfeasible,
+    Outcome,
     State,
     free_variables,
+    hint_roster,
     model_values,
     pinned,
     search,
@@ -86,17 +92,19 @@ DEFAULT_WORKERS = 2
 # a time (``scheduler._lns``).
 WHOLE_MODEL_VARIABLES = 3000
 # Without demand intervals (no coverage per interval, no break patterns: Booleans, counts and
-# cover only, as in the Curtois & Qu instances) the whole model stays the stronger one twice
-# as far: on the 28-day instances 10 and 11 (3,500 and 5,300 Booleans) it ends 10-30 % below
-# the neighbourhood search in a minute, while beyond (instances 12, 13, 15) the search wins.
-WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND = 6000
-# Up to this many Booleans, without demand intervals and on a few workers, CP-SAT runs its
-# whole portfolio (large neighbourhood search included) interleaved on the workers instead of
-# one subsolver per worker: Curtois 3, 6 and 7 (up to 1,250 Booleans) end 1-15 % lower in a
-# minute with proven bounds 4-5 times higher (3 reaches its optimum); on 10 and 11 (3,500 and
-# 5,300) it is 25 % to 10x worse, its first rosters coming too late.
-INTERLEAVE_VARIABLES = 2000
+# cover only, as in the Curtois & Qu instances) up to this many Booleans the whole model is
+# solved at once, CP-SAT's whole portfolio (large neighbourhood search included) interleaved
+# on the workers (on a few workers) instead of one subsolver per worker: its proven bounds
+# are 5-50 times higher (Curtois 6 and 7: 1,922 and 1,031 against 223 and 35 in a minute).
+WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND = 2000
 INTERLEAVE_WORKERS = 4
+# Without demand intervals, beyond the whole model and up to this many Booleans: the
+# neighbourhood search for HINT_SHARE of the time, then the whole model hinted with its roster.
+# In a minute on 2 workers, Curtois 8, 10, 12, 13, 15, 17, 19, 20 (3,400 to 60,500 Booleans)
+# end 1-40 % lower than with the unhinted whole model and 1-40 % lower than with the search
+# alone (8: 1,631 against 1,952 and 3,093; 19: 7,250 against 8,270 and 10,721).
+HINTED_MODEL_VARIABLES = 65_000
+HINT_SHARE = 0.25
 _ONE_DAY = dt.timedelta(days=1)
 
 
@@ -147,21 +155,48 @@ def solve(
         raise InfeasibleError(reasons)
 
     size = shift_variables(problem)
-    limit = WHOLE_MODEL_VARIABLES if problem.demand else WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND
-    if size > limit:
+    if problem.demand:
+        whole = size <= WHOLE_MODEL_VARIABLES
+    else:
+        whole = size <= WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND
+        if not whole and size <= HINTED_MODEL_VARIABLES:
+            return _solve_hinted(problem, time_limit_seconds, workers, on_progress, stop_event,
+                                 seed, started)
+    if not whole:
         return _solve_at_scale(problem, time_limit_seconds, workers, on_progress, stop_event,
                                seed, started)
 
     m, terms = build(problem)
     _add_hints(m)
     solver = _solver(time_limit_seconds - (time.monotonic() - started), workers, seed)
-    if not problem.demand and size <= INTERLEAVE_VARIABLES and workers <= INTERLEAVE_WORKERS:
+    if not problem.demand and workers <= INTERLEAVE_WORKERS:
         solver.parameters.interleave_search = True
     if problem.previous_roster is not None:
         # A re-plan starts from the previous roster, which the change made infeasible:
         # repairing that hint first finds the few-moves roster fast, even on a busy machine.
         solver.parameters.repair_hint = True
-    callback = _Progress(on_progress, stop_event, started)
+    status = _run(solver, m, _Progress(on_progress, stop_event, started), stop_event)
+    if status == cp_model.INFEASIBLE:
+        remaining = max(1.0, time_limit_seconds - (time.monotonic() - started))
+        raise InfeasibleError(explain_infeasibility(problem, remaining, seed))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if stop_event is not None and stop_event.is_set():
+            raise SolverError("the solve was cancelled before any roster was found")
+        raise SolverError(
+            f"no roster found within the time limit of {time_limit_seconds:g} s "
+            f"(CP-SAT status {solver.status_name(status)}); try a longer time limit"
+        )
+    return _roster(
+        problem, m, terms, _values(solver),
+        optimal=status == cp_model.OPTIMAL,
+        bound=_integer_bound(solver.best_objective_bound),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _run(solver: cp_model.CpSolver, m: RosterModel, callback: _Progress,
+         stop_event: StopSignal | None) -> int:
+    """Solve the whole model: CP-SAT's status; errors of the progress callback are raised."""
     watcher = _Watcher(solver, stop_event)
     watcher.start()
     try:
@@ -170,28 +205,16 @@ def solve(
         watcher.finish()
     if callback.error is not None:
         raise callback.error
-    if status == cp_model.INFEASIBLE:
-        remaining = max(1.0, time_limit_seconds - (time.monotonic() - started))
-        raise InfeasibleError(explain_infeasibility(problem, remaining, seed))
     if status == cp_model.MODEL_INVALID:
         raise SolverError(f"internal error: invalid CP-SAT model: {m.model.validate()}")
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if stop_event is not None and stop_event.is_set():
-            raise SolverError("the solve was cancelled before any roster was found")
-        raise SolverError(
-            f"no roster found within the time limit of {time_limit_seconds:g} s "
-            f"(CP-SAT status {solver.status_name(status)}); try a longer time limit"
-        )
+    return int(status)
 
+
+def _values(solver: cp_model.CpSolver) -> Callable[[Expr], int]:
     def value(expr: Expr) -> int:
         return int(solver.value(expr))
 
-    return _roster(
-        problem, m, terms, value,
-        optimal=status == cp_model.OPTIMAL,
-        bound=_integer_bound(solver.best_objective_bound),
-        seconds=time.monotonic() - started,
-    )
+    return value
 
 
 def shift_variables(problem: RosterProblem) -> int:
@@ -214,6 +237,85 @@ def _solve_at_scale(
     and cover penalties, hence of the objective (every other penalty is >= 0).
     """
     deadline = started + time_limit_seconds
+    outcome = _search(problem, deadline, _reserve(problem, time_limit_seconds), workers,
+                      on_progress, stop_event, seed, started, aggregate=True)
+    if outcome is None:
+        _no_roster(time_limit_seconds, stop_event)
+    return _searched_roster(problem, outcome, outcome.bound, started)
+
+
+def _solve_hinted(
+    problem: RosterProblem,
+    time_limit_seconds: float,
+    workers: int,
+    on_progress: ProgressCallback | None,
+    stop_event: StopSignal | None,
+    seed: int,
+    started: float,
+) -> Roster:
+    """Problems without demand intervals, mid-sized: the neighbourhood search for
+    :data:`HINT_SHARE` of the time, then the whole model hinted with its roster.
+
+    The whole model's LP bound is strong on such problems but CP-SAT's first rosters are poor;
+    the search's roster is a good start for CP-SAT's own neighbourhood search over the whole
+    model. The roster kept is the better of the two; the bound is the whole model's.
+    """
+    deadline = started + time_limit_seconds
+    outcome = _search(problem, started + HINT_SHARE * time_limit_seconds, 0.0, workers,
+                      on_progress, stop_event, seed, started, aggregate=False)
+    if outcome is None:
+        # not even a first roster in the search's share: the whole model alone, if time is left
+        outcome_state = None
+    else:
+        outcome_state = outcome.state
+    if stop_event is not None and stop_event.is_set():
+        if outcome is None:
+            _no_roster(time_limit_seconds, stop_event)
+        return _searched_roster(problem, outcome, outcome.bound, started)
+    m, terms = build(problem)
+    if outcome_state is not None:
+        hint_roster(m, terms, model_values(m, _rows(outcome_state), outcome_state.patterns))
+    remaining = deadline - time.monotonic() - _reserve(problem, time_limit_seconds)
+    best = outcome_state.objective if outcome_state is not None else None
+    status = int(cp_model.UNKNOWN)
+    solver = _solver(remaining, workers, seed)
+    if remaining > 0.1:
+        status = _run(solver, m, _Progress(on_progress, stop_event, started, below=best),
+                      stop_event)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    bound = _integer_bound(solver.best_objective_bound) if found else 0
+    if found and (best is None or round(solver.objective_value) <= best):
+        return _roster(problem, m, terms, _values(solver), optimal=status == cp_model.OPTIMAL,
+                       bound=bound, seconds=time.monotonic() - started)
+    if outcome is None:
+        if status == cp_model.INFEASIBLE:
+            remaining = max(1.0, deadline - time.monotonic())
+            raise InfeasibleError(explain_infeasibility(problem, remaining, seed))
+        _no_roster(time_limit_seconds, stop_event)
+    return _searched_roster(problem, outcome, max(bound, outcome.bound), started)
+
+
+def _reserve(problem: RosterProblem, time_limit_seconds: float) -> float:
+    """Seconds kept to write the roster, which re-evaluates every line."""
+    lines = (2 * (len(problem.demand) + len(problem.cover))
+             + sum(len(agent.requests) for agent in problem.agents))
+    return min(0.1 * time_limit_seconds,
+               1.0 + 1e-4 * lines + 5e-5 * len(problem.agents) * problem.days)
+
+
+def _search(
+    problem: RosterProblem,
+    deadline: float,
+    reserve: float,
+    workers: int,
+    on_progress: ProgressCallback | None,
+    stop_event: StopSignal | None,
+    seed: int,
+    started: float,
+    *,
+    aggregate: bool,
+) -> Outcome | None:
+    """``scheduler._lns.search`` with progress reports; None when it found no roster."""
     failure = threading.Event()
     errors: list[Exception] = []
     stop = _Either(stop_event, failure)
@@ -228,36 +330,38 @@ def _solve_at_scale(
             errors.append(exc)
             failure.set()
 
-    # writing the roster re-evaluates every line: keep a little time for it
-    lines = (2 * (len(problem.demand) + len(problem.cover))
-             + sum(len(agent.requests) for agent in problem.agents))
-    reserve = min(0.1 * time_limit_seconds,
-                  1.0 + 1e-4 * lines + 5e-5 * len(problem.agents) * problem.days)
     try:
         outcome = search(problem, deadline=deadline, workers=workers, seed=seed,
-                         stop_event=stop, report=report, reserve=reserve)
+                         stop_event=stop, report=report, reserve=reserve, aggregate=aggregate)
     except GroupInfeasible as exc:
         remaining = max(1.0, deadline - time.monotonic())
         raise InfeasibleError(explain_infeasibility(exc.problem, remaining, seed)) from None
     if errors:
         raise errors[0]
-    if outcome is None:
-        if stop_event is not None and stop_event.is_set():
-            raise SolverError("the solve was cancelled before any roster was found")
-        raise SolverError(
-            f"no roster found within the time limit of {time_limit_seconds:g} s; "
-            "try a longer time limit"
-        )
+    return outcome
+
+
+def _no_roster(time_limit_seconds: float, stop_event: StopSignal | None) -> NoReturn:
+    if stop_event is not None and stop_event.is_set():
+        raise SolverError("the solve was cancelled before any roster was found")
+    raise SolverError(
+        f"no roster found within the time limit of {time_limit_seconds:g} s; "
+        "try a longer time limit"
+    )
+
+
+def _searched_roster(problem: RosterProblem, outcome: Outcome, bound: int,
+                     started: float) -> Roster:
+    """The search's roster with the rules' exact penalty lines."""
     state = outcome.state
     rows = _rows(state)
     # Never solved: the model of this roster (every agent pinned to its rows, no other hard
     # rule: the search kept them) writes the rules' exact penalty lines.
     m, terms = build(pinned(problem, rows), constraints=False)
-    roster = _roster(
+    return _roster(
         problem, m, terms, model_values(m, rows, state.patterns),
-        optimal=outcome.optimal, bound=outcome.bound, seconds=time.monotonic() - started,
+        optimal=outcome.optimal, bound=bound, seconds=time.monotonic() - started,
     )
-    return roster
 
 
 def _rows(state: State) -> list[list[str | None]]:
@@ -305,16 +409,19 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     """Reports each improving roster and stops the search when cancelled."""
 
     def __init__(
-        self, on_progress: ProgressCallback | None, stop_event: StopSignal | None, started: float
+        self, on_progress: ProgressCallback | None, stop_event: StopSignal | None, started: float,
+        below: int | None = None,
     ) -> None:
         super().__init__()
         self.on_progress = on_progress
         self.stop_event = stop_event
         self.started = started
+        self.below = below  # report only rosters better than this (one already reported)
         self.error: Exception | None = None
 
     def on_solution_callback(self) -> None:
-        if self.on_progress is not None and self.error is None:
+        if (self.on_progress is not None and self.error is None
+                and (self.below is None or round(self.objective_value) < self.below)):
             progress = SolveProgress(
                 objective=round(self.objective_value),
                 bound=_integer_bound(self.best_objective_bound),

@@ -27,6 +27,7 @@ def at_scale(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every problem, however small, goes through construction and neighbourhood search."""
     monkeypatch.setattr(_solver, "WHOLE_MODEL_VARIABLES", 0)
     monkeypatch.setattr(_solver, "WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND", 0)
+    monkeypatch.setattr(_solver, "HINTED_MODEL_VARIABLES", 0)
 
 
 def constructed(prob: RosterProblem, seconds: float = 1.0) -> tuple[Planner, State]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
+from ortools.sat.python import cp_model
 
 from scheduler import (
     InfeasibleError,
@@ -356,10 +357,10 @@ if __name__ == "__main__":  # pragma: no cover
             float(sys.argv[2]) if len(sys.argv) > 2 else 60.0)
 
 
-def test_without_demand_the_whole_model_serves_twice_the_size(
+def test_without_demand_the_whole_model_has_its_own_size_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Curtois-like problems (cover, no demand intervals) are solved whole up to twice the size
+    # Curtois-like problems (cover, no demand intervals) are solved whole up to their own limit
     def no_search(*args: object, **kwargs: object) -> None:
         raise AssertionError("the neighbourhood search was used")
 
@@ -392,3 +393,87 @@ def test_small_cover_only_models_run_the_whole_portfolio_interleaved(
     roster = solve(prob, time_limit_seconds=10, workers=workers)
     assert roster.status == "OPTIMAL"
     assert made[0].parameters.interleave_search is interleaved
+
+
+# --------------------------------------------------------------------------- hinted whole model
+
+
+def cover_only(agents: int = 3, days: int = 14) -> RosterProblem:
+    """Curtois-like: cover per (day, shift type), requests, consecutive-day rules, no demand."""
+    people = [
+        agent(f"A{i}", contract={"max_consecutive_work_days": 5, "min_consecutive_work_days": 2,
+                                 "min_consecutive_days_off": 2, "max_weekends": 1},
+              requests=[{"date": day(i), "shift": "S09", "on": True, "weight": 2}])
+        for i in range(agents)
+    ]
+    cover = [{"date": day(d), "shift": s, "required": 1 + (d + k) % 2, "weight_under": 10,
+              "weight_over": 1}
+             for d in range(days) for k, s in enumerate(("D08", "S09"))]
+    return problem(days=days, agents=people, cover=cover)
+
+
+@pytest.fixture
+def hinted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """Every cover-only problem goes the hinted way; records what the search and hints saw."""
+    monkeypatch.setattr(_solver, "WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND", 0)
+    monkeypatch.setattr(_solver, "HINTED_MODEL_VARIABLES", 10_000)
+    seen: dict[str, list[Any]] = {"search": [], "hints": []}
+    search, hint = _solver.search, _solver.hint_roster
+
+    def spy_search(*args: Any, **kwargs: Any) -> Any:
+        seen["search"].append(kwargs)
+        return search(*args, **kwargs)
+
+    def spy_hint(*args: Any) -> None:
+        seen["hints"].append(args)
+        hint(*args)
+
+    monkeypatch.setattr(_solver, "search", spy_search)
+    monkeypatch.setattr(_solver, "hint_roster", spy_hint)
+    return seen
+
+
+def test_mid_sized_cover_only_problems_hint_the_whole_model_with_the_search_roster(
+    hinted: dict[str, list[Any]],
+) -> None:
+    prob = cover_only()
+    progress: list[SolveProgress] = []
+    roster = solve(prob, time_limit_seconds=8, workers=2, on_progress=progress.append)
+    assert_checked(prob, roster)
+    # the search ran first, for its share of the time and without the aggregate bound
+    [call] = hinted["search"]
+    assert call["aggregate"] is False
+    assert call["deadline"] - time.monotonic() < 0.25 * 8
+    assert len(hinted["hints"]) == 1
+    # the bound is the whole model's (the search alone proves none without the aggregate)
+    assert roster.status == "OPTIMAL" and roster.bound == roster.objective
+    # reports only ever improve, across the two phases
+    objectives = [p.objective for p in progress]
+    assert objectives and objectives == sorted(objectives, reverse=True)
+    assert len(set(objectives)) == len(objectives)
+
+
+def test_the_search_roster_is_kept_when_the_whole_model_finds_nothing_better(
+    hinted: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_solver, "_run", lambda *args: int(cp_model.UNKNOWN))
+    prob = cover_only()
+    progress: list[SolveProgress] = []
+    roster = solve(prob, time_limit_seconds=4, workers=2, on_progress=progress.append)
+    assert_checked(prob, roster)
+    assert progress and roster.objective == progress[-1].objective
+
+
+def test_cancel_during_the_hinted_search_keeps_its_roster(hinted: dict[str, list[Any]]) -> None:
+    prob = cover_only(agents=6, days=28)
+    stop = threading.Event()
+
+    def on_progress(progress: SolveProgress) -> None:
+        stop.set()  # cancel at the first roster, before the whole model
+
+    started = time.monotonic()
+    roster = solve(prob, time_limit_seconds=30, workers=2, on_progress=on_progress,
+                   stop_event=stop)
+    assert time.monotonic() - started < 10
+    assert_checked(prob, roster)
+    assert hinted["hints"] == []  # the whole model was never built
