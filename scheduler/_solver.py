@@ -102,8 +102,9 @@ INTERLEAVE_WORKERS = 4
 # neighbourhood search for HINT_SHARE of the time, then the whole model hinted with its roster.
 # In a minute on 2 workers, Curtois 8, 10, 12, 13, 15, 17, 19, 20 (3,400 to 60,500 Booleans)
 # end 1-40 % lower than with the unhinted whole model and 1-40 % lower than with the search
-# alone (8: 1,631 against 1,952 and 3,093; 19: 7,250 against 8,270 and 10,721).
-HINTED_MODEL_VARIABLES = 65_000
+# alone (8: 1,631 against 1,952 and 3,093; 19: 7,250 against 8,270 and 10,721); 21 (145,600)
+# 71,144 against the search's 75,778, while 23 (582,400) is worse hinted (189,821 / 178,060).
+HINTED_MODEL_VARIABLES = 150_000
 HINT_SHARE = 0.25
 _ONE_DAY = dt.timedelta(days=1)
 
