@@ -308,6 +308,10 @@ def render(results: dict[str, Result], limits: Sequence[float]) -> str:
         "far over the limit: building the model alone took that long. An anchor's `model "
         "value` differs from its objective when its cover slack was not tight; the objective "
         "shown is the roster's value by the Curtois rules.",
+        "* Single runs. CP-SAT's parallel search depends on thread timing: two runs of one "
+        "instance and limit can differ by a third (engine on Instance 8 at 60 s: 1,631 and "
+        "2,230; anchor on 13: 5,751 and 10,231), so small differences between the columns "
+        "are noise.",
         "",
     ]
     for limit in limits:

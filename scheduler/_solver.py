@@ -93,17 +93,20 @@ DEFAULT_WORKERS = 2
 WHOLE_MODEL_VARIABLES = 3000
 # Without demand intervals (no coverage per interval, no break patterns: Booleans, counts and
 # cover only, as in the Curtois & Qu instances) up to this many Booleans the whole model is
-# solved at once, CP-SAT's whole portfolio (large neighbourhood search included) interleaved
-# on the workers (on a few workers) instead of one subsolver per worker: its proven bounds
-# are 5-50 times higher (Curtois 6 and 7: 1,922 and 1,031 against 223 and 35 in a minute).
-WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND = 2000
+# solved at once, CP-SAT's whole portfolio interleaved on the workers (on a few workers): it
+# proves Curtois 1 and 3 optimal within a minute. Beyond, interleaving still proves bounds
+# 5-50 times higher but ends with worse rosters (6 and 7: 2,340 and 1,286 against 2,242 and
+# 1,077 hinted as below).
+WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND = 1000
 INTERLEAVE_WORKERS = 4
 # Without demand intervals, beyond the whole model and up to this many Booleans: the
 # neighbourhood search for HINT_SHARE of the time, then the whole model hinted with its roster.
-# In a minute on 2 workers, Curtois 8, 10, 12, 13, 15, 17, 19, 20 (3,400 to 60,500 Booleans)
-# end 1-40 % lower than with the unhinted whole model and 1-40 % lower than with the search
-# alone (8: 1,631 against 1,952 and 3,093; 19: 7,250 against 8,270 and 10,721); 21 (145,600)
-# 71,144 against the search's 75,778, while 23 (582,400) is worse hinted (189,821 / 178,060).
+# In a minute on 2 workers, Curtois 7, 8, 10, 12, 13, 15, 17, 19, 20 (1,700 to 60,500
+# Booleans) end 1-40 % lower than with the unhinted whole model and 1-40 % lower than with
+# the search alone (8: 1,631 against 1,952 and 3,093; 19: 7,250 against 8,270 and 10,721);
+# 21 (145,600) 71,144 against the search's 75,778, while 23 (582,400) is worse hinted
+# (189,821 against 178,060). Single runs: two runs of one instance differ by up to a third
+# (8 hinted: 1,631 and 2,230), as CP-SAT's parallel search depends on thread timing.
 HINTED_MODEL_VARIABLES = 150_000
 HINT_SHARE = 0.25
 _ONE_DAY = dt.timedelta(days=1)
