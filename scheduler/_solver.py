@@ -267,20 +267,17 @@ def _solve_hinted(
     deadline = started + time_limit_seconds
     outcome = _search(problem, started + HINT_SHARE * time_limit_seconds, 0.0, workers,
                       on_progress, stop_event, seed, started, aggregate=False)
-    if outcome is None:
-        # not even a first roster in the search's share: the whole model alone, if time is left
-        outcome_state = None
-    else:
-        outcome_state = outcome.state
     if stop_event is not None and stop_event.is_set():
         if outcome is None:
             _no_roster(time_limit_seconds, stop_event)
         return _searched_roster(problem, outcome, outcome.bound, started)
     m, terms = build(problem)
-    if outcome_state is not None:
-        hint_roster(m, terms, model_values(m, _rows(outcome_state), outcome_state.patterns))
+    best = None  # no roster from the search's share: the whole model alone, if time is left
+    if outcome is not None:
+        state = outcome.state
+        hint_roster(m, terms, model_values(m, _rows(state), state.patterns))
+        best = state.objective
     remaining = deadline - time.monotonic() - _reserve(problem, time_limit_seconds)
-    best = outcome_state.objective if outcome_state is not None else None
     status = int(cp_model.UNKNOWN)
     solver = _solver(remaining, workers, seed)
     if remaining > 0.1:
