@@ -161,6 +161,16 @@ def test_max_weekends() -> None:
     assert len(roster.assignments) == 1 and roster.objective == 1
 
 
+def test_max_weekends_counts_saturday_and_sunday_as_one_weekend() -> None:
+    # both days of the first weekend are one weekend: max_weekends 1 grants both requests
+    requests = [{"date": day(5), "on": True}, {"date": day(6), "on": True},
+                {"date": day(12), "on": True}]
+    prob = problem(days=14, agents=[agent(contract={"max_weekends": 1}, requests=requests)])
+    roster, _ = solved(prob)
+    assert {a.date.isoformat() for a in roster.assignments} == {day(5), day(6)}
+    assert roster.objective == 1
+
+
 def test_days_off_and_leave() -> None:
     prob = problem(agents=[agent(days_off=[day(1)], leave=[{"date": day(2), "kind": "sick"}],
                                  requests=every_day(True))])
