@@ -80,7 +80,7 @@ _SKETCH_DAYS = 28  # longer horizons start each agent from a sketched row
 _SKETCH_LEADS = ((0.75, True), (0.6, True), (0.75, False), (0.6, False), (0.9, False),
                  (0.5, False))
 _MAX_SIZE = 6000.0  # largest neighbourhood, in free shift variables
-_STEP_SECONDS = 2.0  # time limit of one group's solve
+STEP_SECONDS = 2.0  # time limit of one group's solve (construction; the search's default)
 _BREAKS_EVERY = 30.0  # seconds between two re-placements of every break by CP-SAT
 _BREAKS_SECONDS = 10.0
 _BREAKS_LAST = 0.05  # share of the time limit kept for the last re-placement
@@ -709,12 +709,14 @@ def search(
     report: Callable[[int, int], None],
     reserve: float,
     aggregate: bool = True,
+    step_seconds: float = STEP_SECONDS,
 ) -> Outcome | None:
     """Construct, bound and improve a roster until ``deadline - reserve`` (monotonic seconds).
 
     ``report(objective, bound)`` is called
     for the first roster and every improvement. None when stopped before a first roster.
     ``aggregate=False``: no aggregate bound (the caller has a better one); the bound is 0.
+    ``step_seconds``: time limit of one neighbourhood's solve.
     """
     started = time.monotonic()
     rng = random.Random(seed)
@@ -743,7 +745,7 @@ def search(
         tries[tuple(group)] += 1
         # a lone agent that fails is tried again with twice the time, until the time is up
         scale = 2.0**attempt
-        seconds = min(remaining, _STEP_SECONDS * scale,
+        seconds = min(remaining, STEP_SECONDS * scale,
                       max(0.2 * scale, remaining * 0.25 / (len(pending) + 1)))
         rows = None
         if attempt == 0 and problem.days > _SKETCH_DAYS:
@@ -806,7 +808,7 @@ def search(
         chosen = set(free)
         current = [kept for a in free if (kept := state.rows[a]) is not None]
         trial = State([None if a in chosen else row for a, row in enumerate(state.rows)])
-        rows = planner.construct(trial, free, min(remaining, _STEP_SECONDS), current=current,
+        rows = planner.construct(trial, free, min(remaining, step_seconds), current=current,
                                  window=window)
         if rows is None:
             sizes[kind] = max(_MIN_SIZE, sizes[kind] * 0.8)

@@ -55,6 +55,7 @@ from ortools.sat.python import cp_model
 from scheduler._breaks import break_patterns, hand_out
 from scheduler._errors import InfeasibleError, SolverError
 from scheduler._lns import (
+    STEP_SECONDS,
     GroupInfeasible,
     Outcome,
     State,
@@ -100,15 +101,25 @@ WHOLE_MODEL_VARIABLES = 3000
 WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND = 1000
 INTERLEAVE_WORKERS = 4
 # Without demand intervals, beyond the whole model and up to this many Booleans: the
-# neighbourhood search for HINT_SHARE of the time, then the whole model hinted with its roster.
-# In a minute on 2 workers, Curtois 7, 8, 10, 12, 13, 15, 17, 19, 20 (1,700 to 60,500
-# Booleans) end 1-40 % lower than with the unhinted whole model and 1-40 % lower than with
-# the search alone (8: 1,631 against 1,952 and 3,093; 19: 7,250 against 8,270 and 10,721);
-# 21 (145,600) 71,144 against the search's 75,778, while 23 (582,400) is worse hinted
-# (189,821 against 178,060). Single runs: two runs of one instance differ by up to a third
-# (8 hinted: 1,631 and 2,230), as CP-SAT's parallel search depends on thread timing.
+# neighbourhood search (steps of SEARCH_STEP_SECONDS) for a share of the time, then the whole
+# model hinted with its roster (its LP bound is strong on such problems; CP-SAT's own
+# neighbourhoods polish the roster). Up to HINT_WHOLE_VARIABLES Booleans the whole model
+# gets most of the time (Curtois 6 and 7, 1,512 and 1,680 Booleans: 2,143 and 1,078 in a
+# minute on 2 workers, search then hinted model), beyond the search does (Curtois 15, 16, 19
+# at 60 s: 5,677, 3,941, 6,259 against 6,167, 4,651, 6,567 with half the time each; a minute
+# of the whole model alone: 6,997 on 15). 21 (145,600) 71,144 hinted against the search's
+# 75,778, while 23 (582,400) is worse hinted (189,821 against 178,060). Single runs: two runs
+# of one instance differ by up to a third, as CP-SAT's parallel search depends on thread
+# timing.
 HINTED_MODEL_VARIABLES = 150_000
-HINT_SHARE = 0.25
+HINT_WHOLE_VARIABLES = 2500
+HINT_SHARE = 0.25  # of the time for the search, up to HINT_WHOLE_VARIABLES Booleans
+HINT_SEARCH_SHARE = 0.9  # beyond
+# Neighbourhood steps of a tenth of the search's default: on Curtois instances nearly every
+# step improves, so many short steps beat a few long ones (search alone, 60 s, 2 workers, 2 s
+# against 0.25 s steps: 15 6,557 against 5,390; 8 2,009 vs 2,038, 12 5,253 vs 4,971, 17
+# 7,938 vs 6,931, 19 7,302 vs 5,781, the first of each pair hinted as before).
+SEARCH_STEP_SECONDS = 0.25
 _ONE_DAY = dt.timedelta(days=1)
 
 
@@ -258,15 +269,18 @@ def _solve_hinted(
     started: float,
 ) -> Roster:
     """Problems without demand intervals, mid-sized: the neighbourhood search for
-    :data:`HINT_SHARE` of the time, then the whole model hinted with its roster.
+    :data:`HINT_SHARE` of the time (:data:`HINT_SEARCH_SHARE` beyond
+    :data:`HINT_WHOLE_VARIABLES` Booleans), then the whole model hinted with its roster.
 
     The whole model's LP bound is strong on such problems but CP-SAT's first rosters are poor;
     the search's roster is a good start for CP-SAT's own neighbourhood search over the whole
     model. The roster kept is the better of the two; the bound is the whole model's.
     """
     deadline = started + time_limit_seconds
-    outcome = _search(problem, started + HINT_SHARE * time_limit_seconds, 0.0, workers,
-                      on_progress, stop_event, seed, started, aggregate=False)
+    share = HINT_SHARE if shift_variables(problem) <= HINT_WHOLE_VARIABLES else HINT_SEARCH_SHARE
+    outcome = _search(problem, started + share * time_limit_seconds, 0.0, workers,
+                      on_progress, stop_event, seed, started, aggregate=False,
+                      step_seconds=SEARCH_STEP_SECONDS)
     if stop_event is not None and stop_event.is_set():
         if outcome is None:
             _no_roster(time_limit_seconds, stop_event)
@@ -315,6 +329,7 @@ def _search(
     started: float,
     *,
     aggregate: bool,
+    step_seconds: float = STEP_SECONDS,
 ) -> Outcome | None:
     """``scheduler._lns.search`` with progress reports; None when it found no roster."""
     failure = threading.Event()
@@ -333,7 +348,8 @@ def _search(
 
     try:
         outcome = search(problem, deadline=deadline, workers=workers, seed=seed,
-                         stop_event=stop, report=report, reserve=reserve, aggregate=aggregate)
+                         stop_event=stop, report=report, reserve=reserve, aggregate=aggregate,
+                         step_seconds=step_seconds)
     except GroupInfeasible as exc:
         remaining = max(1.0, deadline - time.monotonic())
         raise InfeasibleError(explain_infeasibility(exc.problem, remaining, seed)) from None
