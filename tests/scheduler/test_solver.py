@@ -25,6 +25,7 @@ from scheduler import (
     RosterProblem,
     SolveProgress,
     SolverError,
+    _lns,
     _solver,
     check_roster,
     solve,
@@ -451,6 +452,30 @@ def test_mid_sized_cover_only_problems_hint_the_whole_model_with_the_search_rost
     objectives = [p.objective for p in progress]
     assert objectives and objectives == sorted(objectives, reverse=True)
     assert len(set(objectives)) == len(objectives)
+
+
+def test_larger_cover_only_problems_give_most_of_the_time_to_short_search_steps(
+    hinted: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_solver, "HINT_WHOLE_VARIABLES", 0)  # every problem counts as larger
+    steps: list[float] = []
+    construct = _lns.Planner.construct
+
+    def spy_construct(self: _lns.Planner, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("current") is not None:  # a neighbourhood step, not the construction
+            steps.append(args[2])
+        return construct(self, *args, **kwargs)
+
+    monkeypatch.setattr(_lns.Planner, "construct", spy_construct)
+    prob = cover_only()
+    started = time.monotonic()
+    roster = solve(prob, time_limit_seconds=8, workers=2)
+    assert_checked(prob, roster)
+    [call] = hinted["search"]
+    assert call["deadline"] - started == pytest.approx(_solver.HINT_SEARCH_SHARE * 8, abs=0.5)
+    assert call["step_seconds"] == _solver.SEARCH_STEP_SECONDS < _lns.STEP_SECONDS
+    assert steps and max(steps) <= _solver.SEARCH_STEP_SECONDS
+    assert len(hinted["hints"]) == 1  # then the whole model, hinted
 
 
 def test_the_search_roster_is_kept_when_the_whole_model_finds_nothing_better(
