@@ -105,20 +105,19 @@ INTERLEAVE_WORKERS = 4
 # model hinted with its roster (its LP bound is strong on such problems; CP-SAT's own
 # neighbourhoods polish the roster). Up to HINT_WHOLE_VARIABLES Booleans the whole model
 # gets most of the time (Curtois 6 and 7, 1,512 and 1,680 Booleans: 2,143 and 1,078 in a
-# minute on 2 workers, search then hinted model), beyond the search does (Curtois 15, 16, 19
-# at 60 s: 5,677, 3,941, 6,259 against 6,167, 4,651, 6,567 with half the time each; a minute
-# of the whole model alone: 6,997 on 15). 21 (145,600) 71,144 hinted against the search's
-# 75,778, while 23 (582,400) is worse hinted (189,821 against 178,060). Single runs: two runs
-# of one instance differ by up to a third, as CP-SAT's parallel search depends on thread
-# timing.
+# minute on 2 workers), beyond the search does (Curtois 15 and 19 at 60 s: 5,677 and 6,259
+# with 90 % of the time to the search against 6,167 and 6,567 with half; a minute of the
+# whole model alone: 6,997 on 15). Beyond HINTED_MODEL_VARIABLES the search alone (with the
+# earlier 2 s steps and a quarter of the time, 23 (582,400 Booleans) was worse hinted:
+# 189,821 against 178,060). Single runs: two runs of one instance differ by up to a third,
+# as CP-SAT's parallel search depends on thread timing.
 HINTED_MODEL_VARIABLES = 150_000
 HINT_WHOLE_VARIABLES = 2500
 HINT_SHARE = 0.25  # of the time for the search, up to HINT_WHOLE_VARIABLES Booleans
 HINT_SEARCH_SHARE = 0.9  # beyond
-# Neighbourhood steps of a tenth of the search's default: on Curtois instances nearly every
-# step improves, so many short steps beat a few long ones (search alone, 60 s, 2 workers, 2 s
-# against 0.25 s steps: 15 6,557 against 5,390; 8 2,009 vs 2,038, 12 5,253 vs 4,971, 17
-# 7,938 vs 6,931, 19 7,302 vs 5,781, the first of each pair hinted as before).
+# Neighbourhood steps of 0.25 s instead of the search's 2 s: on Curtois instances nearly every
+# step improves, so many short steps beat a few long ones (the search alone on 15 for 60 s:
+# 6,557 with 2 s steps, 6,125 with 0.5 s, 5,390 with 0.25 s, 6,389 with 0.1 s).
 SEARCH_STEP_SECONDS = 0.25
 _ONE_DAY = dt.timedelta(days=1)
 
