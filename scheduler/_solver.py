@@ -174,8 +174,9 @@ def solve(
     else:
         whole = size <= WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND
         if not whole and size <= HINTED_MODEL_VARIABLES:
+            share = HINT_SHARE if size <= HINT_WHOLE_VARIABLES else HINT_SEARCH_SHARE
             return _solve_hinted(problem, time_limit_seconds, workers, on_progress, stop_event,
-                                 seed, started)
+                                 seed, started, share)
     if not whole:
         return _solve_at_scale(problem, time_limit_seconds, workers, on_progress, stop_event,
                                seed, started)
@@ -266,9 +267,10 @@ def _solve_hinted(
     stop_event: StopSignal | None,
     seed: int,
     started: float,
+    share: float,
 ) -> Roster:
-    """Problems without demand intervals, mid-sized: the neighbourhood search for
-    :data:`HINT_SHARE` of the time (:data:`HINT_SEARCH_SHARE` beyond
+    """Problems without demand intervals, mid-sized: the neighbourhood search for ``share``
+    of the time (:data:`HINT_SHARE`, or :data:`HINT_SEARCH_SHARE` beyond
     :data:`HINT_WHOLE_VARIABLES` Booleans), then the whole model hinted with its roster.
 
     The whole model's LP bound is strong on such problems but CP-SAT's first rosters are poor;
@@ -276,7 +278,6 @@ def _solve_hinted(
     model. The roster kept is the better of the two; the bound is the whole model's.
     """
     deadline = started + time_limit_seconds
-    share = HINT_SHARE if shift_variables(problem) <= HINT_WHOLE_VARIABLES else HINT_SEARCH_SHARE
     outcome = _search(problem, started + share * time_limit_seconds, 0.0, workers,
                       on_progress, stop_event, seed, started, aggregate=False,
                       step_seconds=SEARCH_STEP_SECONDS)
