@@ -15,6 +15,9 @@ Three strategies, chosen by size:
 * without demand intervals and up to :data:`HINTED_MODEL_VARIABLES`, the neighbourhood
   search below runs for a quarter of the time and the whole model, hinted with its roster,
   for the rest (the better roster is kept; the bound is the whole model's);
+* on that path, where agents meet only in shift cover and the time limit allows, column
+  generation (``scheduler._columns``: a master LP over whole rows, each agent's row priced by
+  its own CP-SAT model, dives to rosters) runs between the search and the whole model;
 * beyond, ``scheduler._lns`` builds the roster a few agents at a time and improves it by
   neighbourhood search (hard rules always whole, per agent), and the bound is the proven bound
   of the coverage-and-cover aggregate model (``scheduler._aggregate``): a relaxation of the
@@ -52,6 +55,7 @@ from typing import NoReturn, Protocol
 
 from ortools.sat.python import cp_model
 
+from scheduler import _columns
 from scheduler._breaks import break_patterns, hand_out
 from scheduler._errors import InfeasibleError, SolverError
 from scheduler._lns import (
@@ -119,6 +123,17 @@ HINT_SEARCH_SHARE = 0.9  # beyond
 # step improves, so many short steps beat a few long ones (the search alone on 15 for 60 s:
 # 6,557 with 2 s steps, 6,125 with 0.5 s, 5,390 with 0.25 s, 6,389 with 0.1 s).
 SEARCH_STEP_SECONDS = 0.25
+# Where agents meet only in shift cover (``scheduler._columns.applies``) and the time limit
+# allows COLUMN_SECONDS_PER_VARIABLE per Boolean on 2 workers, the hinted path runs column
+# generation (``scheduler._columns``) between the search and the whole model: the search
+# for COLUMN_SEARCH_SHARE of the time (a first roster, the first columns), pricing and dives
+# up to the last COLUMN_POLISH_SHARE, which the hinted whole model polishes. Its root LP
+# settles after 25-30 pricing rounds of every agent (Curtois 8, 2,158 Booleans: 50-80 s on
+# 2 workers; 15, 6,726 Booleans: about 200 s); with less time the dives start from an LP
+# not yet settled.
+COLUMN_SECONDS_PER_VARIABLE = 0.015
+COLUMN_SEARCH_SHARE = 0.1
+COLUMN_POLISH_SHARE = 0.15
 _ONE_DAY = dt.timedelta(days=1)
 
 
@@ -276,11 +291,29 @@ def _solve_hinted(
     The whole model's LP bound is strong on such problems but CP-SAT's first rosters are poor;
     the search's roster is a good start for CP-SAT's own neighbourhood search over the whole
     model. The roster kept is the better of the two; the bound is the whole model's.
+
+    Where column generation applies and the time allows it (:data:`COLUMN_SECONDS_PER_VARIABLE`)
+    it runs between the two (``scheduler._columns``) and its Lagrangian bound counts too.
     """
     deadline = started + time_limit_seconds
+    columns = (_columns.applies(problem) and time_limit_seconds * workers
+               >= COLUMN_SECONDS_PER_VARIABLE * 2 * shift_variables(problem))
+    if columns:
+        share = COLUMN_SEARCH_SHARE
     outcome = _search(problem, started + share * time_limit_seconds, 0.0, workers,
                       on_progress, stop_event, seed, started, aggregate=False,
                       step_seconds=SEARCH_STEP_SECONDS)
+    cg_bound = 0
+    if columns and outcome is not None and not (stop_event is not None and stop_event.is_set()):
+        reporter = _Reporter(on_progress, stop_event, started)
+        outcome = _columns.price_and_dive(
+            problem, outcome.state,
+            deadline=started + (1 - COLUMN_POLISH_SHARE) * time_limit_seconds,
+            workers=workers, seed=seed, stop_event=reporter.stop, report=reporter.report)
+        reporter.raise_error()
+        cg_bound = outcome.bound
+        if outcome.optimal:
+            return _searched_roster(problem, outcome, outcome.bound, started)
     if stop_event is not None and stop_event.is_set():
         if outcome is None:
             _no_roster(time_limit_seconds, stop_event)
@@ -295,10 +328,10 @@ def _solve_hinted(
     status = int(cp_model.UNKNOWN)
     solver = _solver(remaining, workers, seed)
     if remaining > 0.1:
-        status = _run(solver, m, _Progress(on_progress, stop_event, started, below=best),
-                      stop_event)
+        status = _run(solver, m, _Progress(on_progress, stop_event, started, below=best,
+                                           floor=cg_bound), stop_event)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    bound = _integer_bound(solver.best_objective_bound) if found else 0
+    bound = max(cg_bound, _integer_bound(solver.best_objective_bound) if found else 0)
     if found and (best is None or round(solver.objective_value) <= best):
         return _roster(problem, m, terms, _values(solver), optimal=status == cp_model.OPTIMAL,
                        bound=bound, seconds=time.monotonic() - started)
@@ -332,30 +365,43 @@ def _search(
     step_seconds: float = STEP_SECONDS,
 ) -> Outcome | None:
     """``scheduler._lns.search`` with progress reports; None when it found no roster."""
-    failure = threading.Event()
-    errors: list[Exception] = []
-    stop = _Either(stop_event, failure)
-
-    def report(objective: int, bound: int) -> None:
-        if on_progress is None or errors:
-            return
-        try:
-            on_progress(SolveProgress(objective, min(bound, objective),
-                                      time.monotonic() - started))
-        except Exception as exc:  # reported after the solve, as with the whole model
-            errors.append(exc)
-            failure.set()
-
+    reporter = _Reporter(on_progress, stop_event, started)
     try:
         outcome = search(problem, deadline=deadline, workers=workers, seed=seed,
-                         stop_event=stop, report=report, reserve=reserve, aggregate=aggregate,
-                         step_seconds=step_seconds)
+                         stop_event=reporter.stop, report=reporter.report, reserve=reserve,
+                         aggregate=aggregate, step_seconds=step_seconds)
     except GroupInfeasible as exc:
         remaining = max(1.0, deadline - time.monotonic())
         raise InfeasibleError(explain_infeasibility(exc.problem, remaining, seed)) from None
-    if errors:
-        raise errors[0]
+    reporter.raise_error()
     return outcome
+
+
+class _Reporter:
+    """Progress reports ``(objective, bound)`` from the search or the column generation; an
+    error of the callback stops them (``stop``) and is raised after (``raise_error``)."""
+
+    def __init__(self, on_progress: ProgressCallback | None, stop_event: StopSignal | None,
+                 started: float) -> None:
+        self.on_progress = on_progress
+        self.started = started
+        self.failure = threading.Event()
+        self.stop = _Either(stop_event, self.failure)
+        self.errors: list[Exception] = []
+
+    def report(self, objective: int, bound: int) -> None:
+        if self.on_progress is None or self.errors:
+            return
+        try:
+            self.on_progress(SolveProgress(objective, min(bound, objective),
+                                           time.monotonic() - self.started))
+        except Exception as exc:  # reported after the solve, as with the whole model
+            self.errors.append(exc)
+            self.failure.set()
+
+    def raise_error(self) -> None:
+        if self.errors:
+            raise self.errors[0]
 
 
 def _no_roster(time_limit_seconds: float, stop_event: StopSignal | None) -> NoReturn:
@@ -427,9 +473,10 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
     def __init__(
         self, on_progress: ProgressCallback | None, stop_event: StopSignal | None, started: float,
-        below: int | None = None,
+        below: int | None = None, floor: int = 0,
     ) -> None:
         super().__init__()
+        self.floor = floor  # a bound proven before (the column generation's)
         self.on_progress = on_progress
         self.stop_event = stop_event
         self.started = started
@@ -441,7 +488,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
                 and (self.below is None or round(self.objective_value) < self.below)):
             progress = SolveProgress(
                 objective=round(self.objective_value),
-                bound=_integer_bound(self.best_objective_bound),
+                bound=max(self.floor, _integer_bound(self.best_objective_bound)),
                 seconds=time.monotonic() - self.started,
             )
             try:

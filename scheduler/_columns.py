@@ -1,0 +1,416 @@
+"""Column generation for rosters whose agents meet only in shift cover: price, then dive.
+
+When a problem has no demand intervals and no fairness weight, every hard rule binds one
+agent alone and the objective is a sum of per-agent terms (requests, changes from the
+previous roster) plus the shift cover terms, which are the only thing agents share. Such a
+problem is a set-partitioning problem over *columns*, one whole row per agent:
+
+* the **master LP** (GLOP) picks a convex combination of each agent's columns, with the cover
+  shortage and surplus of each (day, shift type) as priced slack;
+* **pricing** finds, for each agent, the row of least reduced cost: the agent's own CP-SAT
+  model built once with the rule functions of ``scheduler._rules`` (the same ones the whole
+  model uses; so every column obeys every hard rule of its agent), its objective the agent's
+  penalty terms minus the cover duals. Every improving row CP-SAT meets is a column;
+* the **Lagrangian bound** ``sum(dual * required) + sum over agents of the least reduced row
+  cost`` (CP-SAT's proven bound of each pricing problem, rounding of the duals accounted for)
+  is a lower bound of every roster's objective; on the Curtois instances it is within a few
+  units of the optimum where the whole model's bound is far below;
+* **dives** turn the fractional LP into rosters: fix every (agent, day) on which the LP's
+  rows agree, and the most settled undecided one (its shift or day off), price again under
+  the fixings, repeat until every day of every agent is fixed. The first dive is greedy; the
+  next ones choose at random among the most settled while another one fits in the time.
+
+The dives' rosters are made of columns only, so they obey every hard rule; the best of them
+and the starting roster is returned, and the caller writes its exact penalty lines from the
+model.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ortools.linear_solver import linear_solver_pb2, pywraplp
+from ortools.sat.python import cp_model
+
+from scheduler._lns import (
+    Outcome,
+    Planner,
+    Rows,
+    State,
+    StopSignal,
+    exact_objective,
+    model_values,
+    watching,
+)
+from scheduler._problem import RosterProblem
+from scheduler._rules import (
+    HARD_RULES,
+    RosterModel,
+    SoftTerm,
+    agent_requests,
+    change_from_previous,
+)
+
+_log = logging.getLogger(__name__)
+
+# Seconds of one agent's pricing solve (most end optimal in a fifth of that on Curtois 15).
+PRICE_SECONDS = 0.5
+# Share of the time the root LP may take before the dives start, settled or not.
+ROOT_SHARE = 0.6
+# Pricing objective = duals x SCALE rounded to integers (CP-SAT objectives are integral).
+_SCALE = 1000
+# A column is added when its reduced cost is below -_EPSILON.
+_EPSILON = 1e-6
+# An LP row weight at least this counts as whole (the agent is fixed on it at once).
+_WHOLE = 0.999
+# Pricing rounds per dive step at most (each step usually settles in a few).
+_DIVE_ROUNDS = 40
+def applies(problem: RosterProblem) -> bool:
+    """Whether agents meet only in shift cover (no demand intervals, no fairness term)."""
+    return not problem.demand and not problem.weights.fairness and bool(problem.agents)
+
+
+class _LPFailed(Exception):
+    """GLOP could not solve the master LP: the columns found so far are all there is."""
+
+
+@dataclass
+class _Column:
+    row: Rows
+    cost: int  # the agent's own penalty terms for this row
+
+
+class _Pricer:
+    """One agent's model (its hard rules, its own penalty terms), built once, re-priced often."""
+
+    def __init__(self, planner: Planner, a: int) -> None:
+        self.m = RosterModel(planner.subproblem([a]), template=planner.base)
+        for rule in HARD_RULES:
+            if rule.name != "meal_and_rest_breaks":  # no demand intervals: breaks are free
+                rule.add(self.m)
+        self.terms: list[SoftTerm] = agent_requests(self.m) + change_from_previous(self.m)
+        self.cells = [(day, shift, var) for day, allowed in enumerate(self.m.shifts_of[0])
+                      for shift, var in allowed.items()]
+        self.seed = a
+        self.fixed: dict[int, str | None] = {}  # day -> shift (None: off), set by the dive
+
+    def consistent(self, row: Rows) -> bool:
+        return all(row[day] == shift for day, shift in self.fixed.items())
+
+    def cost(self, row: Rows) -> int:
+        return exact_objective(self.terms, model_values(self.m, [row], {}))
+
+    def price(self, duals: dict[tuple[int, str], float], seconds: float,
+              stop_event: StopSignal | None) -> tuple[list[Rows], float]:
+        """Rows met while minimising own cost - duals of the cells worked, and a proven lower
+        bound of that minimum (-inf when CP-SAT proved nothing)."""
+        model = self.m.model
+        coefficients = {var.index: -round(_SCALE * duals.get((day, shift), 0.0))
+                        for day, shift, var in self.cells}
+        objective = cp_model.LinearExpr.weighted_sum(
+            [var for _, _, var in self.cells] + [term.expr for term in self.terms],
+            [coefficients[var.index] for _, _, var in self.cells]
+            + [_SCALE * term.coefficient for term in self.terms])
+        model.minimize(objective)
+        model.clear_assumptions()
+        for day, fixed in self.fixed.items():
+            allowed = self.m.shifts_of[0][day]
+            model.add_assumptions([var if shift == fixed else var.negated()
+                                   for shift, var in allowed.items()])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.linearization_level = 2
+        solver.parameters.random_seed = self.seed
+        self.seed += 1
+        found: list[Rows] = []
+        shifts_of = self.m.shifts_of[0]
+
+        class Collect(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self) -> None:
+                found.append([next((s for s, var in allowed.items() if self.boolean_value(var)),
+                                   None) for allowed in shifts_of])
+
+        with watching(solver, stop_event):
+            status = solver.solve(model, Collect())
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return found, -math.inf
+        # each cell's dual was rounded by at most half a unit of 1/_SCALE
+        slack = 0.5 * len(self.cells) / _SCALE
+        return found, solver.best_objective_bound / _SCALE - slack
+
+
+class _Master:
+    """The restricted master LP over the columns found so far."""
+
+    def __init__(self, planner: Planner, agents: int) -> None:
+        lp = pywraplp.Solver.CreateSolver("GLOP")
+        if lp is None:  # pragma: no cover - GLOP ships with OR-Tools
+            raise RuntimeError("OR-Tools has no GLOP linear solver")
+        self.lp = lp
+        self.objective = lp.Objective()
+        self.objective.SetMinimization()
+        self.convexity = [lp.Constraint(1.0, 1.0) for _ in range(agents)]
+        self.cover: dict[tuple[int, str], pywraplp.Constraint] = {}
+        self.required: dict[tuple[int, str], int] = {}
+        self.weights: dict[tuple[int, str], tuple[int, int]] = {}
+        for key, item in planner.cover.items():
+            row = lp.Constraint(float(item.required), float(item.required))
+            under = lp.NumVar(0.0, lp.infinity(), "")
+            over = lp.NumVar(0.0, lp.infinity(), "")
+            row.SetCoefficient(under, 1.0)
+            row.SetCoefficient(over, -1.0)
+            self.objective.SetCoefficient(under, float(item.weight_under))
+            self.objective.SetCoefficient(over, float(item.weight_over))
+            self.cover[key] = row
+            self.required[key] = item.required
+            self.weights[key] = (item.weight_under, item.weight_over)
+        self.columns: list[list[_Column]] = [[] for _ in range(agents)]
+        self.lambdas: list[list[pywraplp.Variable]] = [[] for _ in range(agents)]
+        self.known: list[set[tuple[str | None, ...]]] = [set() for _ in range(agents)]
+
+    def add(self, a: int, column: _Column) -> bool:
+        key = tuple(column.row)
+        if key in self.known[a]:
+            return False
+        self.known[a].add(key)
+        var = self.lp.NumVar(0.0, self.lp.infinity(), "")
+        self.convexity[a].SetCoefficient(var, 1.0)
+        for day, shift in enumerate(column.row):
+            if shift is not None and (day, shift) in self.cover:
+                self.cover[day, shift].SetCoefficient(var, 1.0)
+        self.objective.SetCoefficient(var, float(column.cost))
+        self.columns[a].append(column)
+        self.lambdas[a].append(var)
+        return True
+
+    def solve(self) -> tuple[float, dict[tuple[int, str], float], list[float]]:
+        """The LP's value, the cover duals and the agents' convexity duals."""
+        status = self.lp.Solve()
+        if status != pywraplp.Solver.OPTIMAL:
+            # GLOP's incremental state can go astray after many bound changes (ABNORMAL on
+            # an LP that a fresh GLOP solves): solve the same LP in a fresh solver
+            _log.debug("master LP status %d, solved again in a fresh solver", status)
+            self._fresh()
+            status = self.lp.Solve()
+        if status != pywraplp.Solver.OPTIMAL:
+            raise _LPFailed(f"master LP not solved (GLOP status {status})")
+        duals = {key: row.dual_value() for key, row in self.cover.items()}
+        return (self.objective.Value(), duals,
+                [row.dual_value() for row in self.convexity])
+
+    def _fresh(self) -> None:
+        proto = linear_solver_pb2.MPModelProto()
+        self.lp.ExportModelToProto(proto)
+        lp = pywraplp.Solver.CreateSolver("GLOP")
+        if lp is None:  # pragma: no cover - GLOP ships with OR-Tools
+            raise _LPFailed("OR-Tools has no GLOP linear solver")
+        lp.LoadModelFromProto(proto)
+        variables, constraints = lp.variables(), lp.constraints()
+        self.lambdas = [[variables[var.index()] for var in lambdas] for lambdas in self.lambdas]
+        self.convexity = [constraints[row.index()] for row in self.convexity]
+        self.cover = {key: constraints[row.index()] for key, row in self.cover.items()}
+        self.lp = lp
+        self.objective = lp.Objective()
+
+    def weights_of(self, a: int) -> list[float]:
+        return [var.solution_value() for var in self.lambdas[a]]
+
+    def fix(self, a: int, index: int) -> None:
+        for j, var in enumerate(self.lambdas[a]):
+            var.SetBounds(1.0 if j == index else 0.0, 1.0 if j == index else 0.0)
+
+    def unfix(self, a: int) -> None:
+        for var in self.lambdas[a]:
+            var.SetBounds(0.0, self.lp.infinity())
+
+    def restrict(self, a: int, keep: Callable[[Rows], bool]) -> None:
+        """No weight on the columns of agent ``a`` that ``keep`` refuses."""
+        for column, var in zip(self.columns[a], self.lambdas[a], strict=True):
+            if not keep(column.row):
+                var.SetBounds(0.0, 0.0)
+
+    def lagrangian(self, duals: dict[tuple[int, str], float], least: Sequence[float]) -> float:
+        """A lower bound of every roster's objective from any cover duals within their slack
+        weights and, per agent, a lower bound of its least ``cost - duals`` row."""
+        total = sum(least)
+        for key, dual in duals.items():
+            under, over = self.weights[key]
+            if not -over - 1e-9 <= dual <= under + 1e-9:
+                return -math.inf
+            total += dual * self.required[key]
+        return total
+
+
+def price_and_dive(
+    problem: RosterProblem,
+    start: State,
+    *,
+    deadline: float,
+    workers: int,
+    seed: int,
+    stop_event: StopSignal | None,
+    report: Callable[[int, int], None],
+) -> Outcome:
+    """Column generation from ``start`` (a complete roster obeying every hard rule, its exact
+    objective) until ``deadline`` (monotonic seconds): the best of ``start`` and the dives'
+    rosters, and the Lagrangian bound (0 when none was proven)."""
+    planner = Planner(problem, workers, seed, stop_event)
+    n = len(problem.agents)
+    pricers = [_Pricer(planner, a) for a in range(n)]
+    master = _Master(planner, n)
+    for a, row in enumerate(start.rows):
+        if row is None:
+            raise ValueError("column generation starts from a complete roster")
+        master.add(a, _Column(list(row), pricers[a].cost(list(row))))
+    best = start
+    bound = 0
+    fixed: dict[int, int] = {}  # agents with every day fixed (not priced)
+    diving = False
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+
+    def stopped() -> bool:
+        return (stop_event is not None and stop_event.is_set()) or time.monotonic() >= deadline
+
+    def one_round() -> tuple[int, float, float]:
+        """Price every free agent once: columns added, how far below the LP's value the
+        optimum of the LP over every column may be (0 when no column prices out), and the
+        Lagrangian bound of the problem (-inf while diving: fixings restrict the problem)."""
+        round_started = time.monotonic()
+        value, duals, convexity = master.solve()
+        free = [a for a in range(n) if a not in fixed]
+        seconds = max(0.05, min(PRICE_SECONDS, deadline - time.monotonic()))
+        results = list(pool.map(lambda a: pricers[a].price(duals, seconds, stop_event), free))
+        added = 0
+        least = []
+        below = 0.0
+        for a, (found, lower) in zip(free, results, strict=True):
+            for row in found:
+                column = _Column(row, pricers[a].cost(row))
+                worked = sum(duals.get((day, s), 0.0) for day, s in enumerate(row) if s)
+                if column.cost - worked - convexity[a] < -_EPSILON and master.add(a, column):
+                    added += 1
+            least.append(lower)
+            below += min(0.0, lower - convexity[a])
+        proven = (-math.inf if diving or fixed or stopped()
+                  else master.lagrangian(duals, least))
+        _log.debug("LP %.1f, bound %.1f, %d columns added, %d fixed, %.1f s", value, proven,
+                   added, len(fixed), time.monotonic() - round_started)
+        return added, -below, proven
+
+    def settle(rounds: int, until: float = math.inf) -> None:
+        """Price until no column is added, the LP's value is within half a unit of its
+        optimum over every column, or time (``until``) is up."""
+        nonlocal bound
+        for _ in range(rounds):
+            if stopped() or time.monotonic() >= until:
+                return
+            added, gap, proven = one_round()
+            if proven > bound and math.ceil(proven - 1e-6) > bound:
+                bound = min(math.ceil(proven - 1e-6), best.objective)
+                report(best.objective, bound)
+            if not added or gap < 0.5:
+                return
+
+    def dive(rng: random.Random | None, end: float) -> State:
+        """Fix (agent, day) cells, shift or day off, where the LP's rows agree (all of them, each
+        step) and a few more on their heaviest value (at most one per agent per step, so some
+        column with weight keeps every agent's fixings), pricing again after each step."""
+        nonlocal diving
+        diving = True
+        step = 1
+        open_days = [set(range(problem.days)) for _ in range(n)]
+        while any(open_days) and not stopped():
+            master.solve()
+            agreed: list[tuple[int, int, str | None]] = []
+            leaning: list[tuple[float, int, int, str | None]] = []
+            for a in range(n):
+                if not open_days[a]:
+                    continue
+                support = [(column.row, weight) for column, weight
+                           in zip(master.columns[a], master.weights_of(a), strict=True)
+                           if weight > 1e-9]
+                heaviest: tuple[float, int, str | None] | None = None
+                for day in sorted(open_days[a]):
+                    share: dict[str | None, float] = {}
+                    for row, weight in support:
+                        share[row[day]] = share.get(row[day], 0.0) + weight
+                    shift, value = max(share.items(), key=lambda item: item[1])
+                    if value >= 1 - 1e-6:
+                        agreed.append((a, day, shift))
+                    elif value >= 0.01 and (heaviest is None or value > heaviest[0]):
+                        heaviest = (value, day, shift)
+                if heaviest is not None:
+                    leaning.append((heaviest[0], a, heaviest[1], heaviest[2]))
+            leaning.sort(reverse=True)
+            if time.monotonic() > end:
+                step = max(step, math.ceil(len(leaning) / 2))
+            if rng is not None:
+                leaning = rng.sample(leaning[:2 * step], min(step, len(leaning)))
+            chosen = agreed + [(a, day, shift) for _, a, day, shift in leaning[:step]]
+            if not chosen:
+                break
+            touched = set()
+            for a, day, shift in chosen:
+                pricers[a].fixed[day] = shift
+                open_days[a].discard(day)
+                touched.add(a)
+            for a in touched:
+                master.restrict(a, pricers[a].consistent)
+                if not open_days[a]:
+                    fixed[a] = 0  # nothing left to price
+            settle(_DIVE_ROUNDS)
+        master.solve()
+        rows: list[Rows | None] = []
+        every = [master.weights_of(a) for a in range(n)]  # (read before the LP changes)
+        for a in range(n):
+            weights = every[a]
+            keeping = [c for c in range(len(weights))
+                       if pricers[a].consistent(master.columns[a][c].row)]
+            # (some column keeps every fixing; were GLOP to say otherwise, any column is a
+            # row that keeps the agent's rules)
+            rows.append(master.columns[a][max(keeping or range(len(weights)),
+                                              key=weights.__getitem__)].row)
+            pricers[a].fixed.clear()
+            master.unfix(a)
+        fixed.clear()
+        diving = False
+        dived = State(rows=rows)
+        dived.patterns = planner.place_breaks(dived)
+        dived.objective = planner.objective(dived)
+        return dived
+
+    try:
+        # the root LP, leaving the dives some time even when it has not settled
+        settle(10**9, until=time.monotonic() + ROOT_SHARE * (deadline - time.monotonic()))
+        rng = random.Random(seed)
+        dives = 0
+        took = 0.0
+        while not stopped() and best.objective > bound:
+            # the first dive heaviest-first, then randomised ones while one more fits
+            started = time.monotonic()
+            if dives and deadline - started < 0.75 * took:
+                break
+            dived = dive(rng if dives else None, started + max(took, 0.5 * (deadline - started)))
+            took = time.monotonic() - started
+            dives += 1
+            _log.debug("dive %d: %d in %.1f s", dives, dived.objective, took)
+            if dived.objective < best.objective:
+                best = dived
+                report(best.objective, min(bound, best.objective))
+    except _LPFailed as exc:  # keep the best roster so far
+        _log.warning("column generation ended early: %s", exc)
+    finally:
+        pool.shutdown(wait=True)
+    return Outcome(best, min(bound, best.objective), best.objective <= bound)
+
+
+def _heaviest(weights: Sequence[float]) -> int:
+    return max(range(len(weights)), key=weights.__getitem__)
+

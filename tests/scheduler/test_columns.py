@@ -1,0 +1,154 @@
+"""Column generation (``scheduler._columns``): where it applies, what pricing returns, the
+Lagrangian bound, the dives' rosters, and when the solver uses it."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import pytest
+
+from scheduler import (
+    RosterProblem,
+    _columns,
+    _solver,
+    check_roster,
+    curtois_evaluate,
+    curtois_problem,
+    solve,
+)
+from scheduler._lns import Planner, State, search
+from tests.scheduler.factories import agent, day, problem
+from tests.scheduler.test_curtois import instance
+from tests.scheduler.test_solver import cover_only
+
+
+def separable(prob: RosterProblem) -> RosterProblem:
+    """The problem without its fairness weight: agents then meet only in the cover."""
+    return prob.model_copy(update={"weights": prob.weights.model_copy(update={"fairness": 0})})
+
+
+def first_roster(prob: RosterProblem, seconds: float) -> State:
+    outcome = search(prob, deadline=time.monotonic() + seconds, workers=2, seed=0,
+                     stop_event=None, report=lambda objective, bound: None, reserve=0.0,
+                     aggregate=False, step_seconds=0.25)
+    assert outcome is not None
+    return outcome.state
+
+
+def test_it_applies_only_where_agents_meet_in_cover_alone() -> None:
+    prob = cover_only()
+    assert prob.weights.fairness and not _columns.applies(prob)  # fairness couples agents
+    assert _columns.applies(separable(prob))
+    with_demand = separable(problem(days=7, agents=[agent("A1")],
+                                    demand=[{"start": f"{day(0)}T10:00", "agents": 1}]))
+    assert not _columns.applies(with_demand)
+    assert _columns.applies(curtois_problem(instance(1)))
+
+
+def test_a_columns_cost_is_its_agents_request_penalties() -> None:
+    parsed = instance(3)
+    prob = curtois_problem(parsed)
+    planner = Planner(prob, 1, 0, None)
+    rng = random.Random(3)
+    shifts = [None] + [s.id for s in parsed.shifts]
+    for a, person in enumerate(parsed.staff):
+        pricer = _columns._Pricer(planner, a)
+        row = [rng.choice(shifts) for _ in range(parsed.days)]
+        expected = sum(r.weight for r in parsed.on_requests
+                       if r.employee == person.id and row[r.day] != r.shift)
+        expected += sum(r.weight for r in parsed.off_requests
+                        if r.employee == person.id and row[r.day] == r.shift)
+        assert pricer.cost(row) == expected
+
+
+def test_pricing_keeps_the_dives_fixings_and_prices_by_the_duals() -> None:
+    prob = curtois_problem(instance(3))
+    planner = Planner(prob, 1, 0, None)
+    pricer = _columns._Pricer(planner, 0)
+    shift = next(iter(pricer.m.shifts_of[0][3]))
+    pricer.fixed = {0: None, 3: shift}
+    # a large reward for working day 5 on that shift type: the best rows take it
+    rows, lower = pricer.price({(5, shift): 1000.0}, 5.0, None)
+    assert rows and lower > -1e9
+    assert all(row[0] is None and row[3] == shift for row in rows)
+    assert rows[-1][5] == shift
+    # the proven lower bound is below the best row's reduced cost
+    best = pricer.cost(rows[-1]) - 1000.0
+    assert lower <= best + 1e-6
+
+
+@pytest.mark.parametrize(("number", "optimum"), [(1, 607), (3, 1001)])
+def test_the_bound_is_below_the_optimum_and_every_dive_roster_keeps_the_rules(
+    number: int, optimum: int,
+) -> None:
+    # optimum: proven by the whole model (Instance 1 in the Curtois tests; 3 in the benchmark)
+    parsed = instance(number)
+    prob = curtois_problem(parsed)
+    start = first_roster(prob, 2.0)
+    reports: list[tuple[int, int]] = []
+    outcome = _columns.price_and_dive(
+        prob, start, deadline=time.monotonic() + 10, workers=2, seed=0, stop_event=None,
+        report=lambda objective, bound: reports.append((objective, bound)))
+    assert 0 < outcome.bound <= optimum <= outcome.state.objective <= start.objective
+    assert optimum - outcome.bound <= 0.1 * optimum  # the LP bound is close on these (558, 1,001)
+    rows = outcome.state.rows
+    score = curtois_evaluate(parsed, {p.id: list(row or []) for p, row in
+                                      zip(parsed.staff, rows, strict=True)})
+    assert score.feasible and score.objective == outcome.state.objective
+    assert reports and all(bound <= objective for objective, bound in reports)
+    assert [bound for _, bound in reports] == sorted(bound for _, bound in reports)
+
+
+def test_the_solver_runs_column_generation_when_the_time_allows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[dict[str, Any]] = []
+    price_and_dive = _columns.price_and_dive
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return price_and_dive(*args, **kwargs)
+
+    monkeypatch.setattr(_columns, "price_and_dive", spy)
+    monkeypatch.setattr(_solver, "WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND", 0)
+    prob = separable(cover_only(agents=4))
+    size = _solver.shift_variables(prob)
+    # too little time for the columns: the search and the hinted whole model as before
+    monkeypatch.setattr(_solver, "COLUMN_SECONDS_PER_VARIABLE", 10.0 / size)
+    roster = solve(prob, time_limit_seconds=4, workers=2)
+    assert calls == [] and check_roster(prob, roster).ok
+    # enough: pricing and dives between the search and the whole model
+    monkeypatch.setattr(_solver, "COLUMN_SECONDS_PER_VARIABLE", 1.0 / size)
+    started = time.monotonic()
+    roster = solve(prob, time_limit_seconds=6, workers=2)
+    [call] = calls
+    assert call["deadline"] - started == pytest.approx(
+        (1 - _solver.COLUMN_POLISH_SHARE) * 6, abs=0.3)
+    report = check_roster(prob, roster)
+    assert report.ok and report.objective_matches and report.penalties_match
+    assert roster.bound <= roster.objective
+
+
+def test_a_fresh_master_lp_has_the_same_columns_bounds_and_duals() -> None:
+    # the master is moved to a fresh GLOP when the incremental one fails (seen as ABNORMAL
+    # after many dives on Curtois 8): the same LP, every handle pointing into the new solver
+    prob = curtois_problem(instance(3))
+    planner = Planner(prob, 1, 0, None)
+    start = first_roster(prob, 1.0)
+    master = _columns._Master(planner, len(prob.agents))
+    for a, row in enumerate(start.rows):
+        assert row is not None
+        master.add(a, _columns._Column(row, _columns._Pricer(planner, a).cost(row)))
+        master.add(a, _columns._Column([None] * prob.days, 0))  # (only the LP is tested)
+    master.restrict(0, lambda row: any(row))  # agent 0: its day-off-only column is out
+    before = master.solve()
+    master._fresh()
+    after = master.solve()
+    assert after[0] == pytest.approx(before[0])  # (duals of a degenerate LP need not agree)
+    assert set(after[1]) == set(before[1]) and len(after[2]) == len(prob.agents)
+    assert master.weights_of(0)[1] == 0.0
+    # new columns go into the new solver
+    assert master.add(1, _columns._Column(["D"] + [None] * (prob.days - 1), 0))
+    assert master.solve()[0] <= after[0] + 1e-9
