@@ -67,10 +67,10 @@ ROOT_SHARE = 0.6
 _SCALE = 1000
 # A column is added when its reduced cost is below -_EPSILON.
 _EPSILON = 1e-6
-# An LP row weight at least this counts as whole (the agent is fixed on it at once).
-_WHOLE = 0.999
 # Pricing rounds per dive step at most (each step usually settles in a few).
 _DIVE_ROUNDS = 40
+
+
 def applies(problem: RosterProblem) -> bool:
     """Whether agents meet only in shift cover (no demand intervals, no fairness term)."""
     return not problem.demand and not problem.weights.fairness and bool(problem.agents)
