@@ -111,11 +111,9 @@ class _Pricer:
         """Rows met while minimising own cost - duals of the cells worked, and a proven lower
         bound of that minimum (-inf when CP-SAT proved nothing)."""
         model = self.m.model
-        coefficients = {var.index: -round(_SCALE * duals.get((day, shift), 0.0))
-                        for day, shift, var in self.cells}
         objective = cp_model.LinearExpr.weighted_sum(
             [var for _, _, var in self.cells] + [term.expr for term in self.terms],
-            [coefficients[var.index] for _, _, var in self.cells]
+            [-round(_SCALE * duals.get((day, shift), 0.0)) for day, shift, _ in self.cells]
             + [_SCALE * term.coefficient for term in self.terms])
         model.minimize(objective)
         model.clear_assumptions()
@@ -222,10 +220,6 @@ class _Master:
     def weights_of(self, a: int) -> list[float]:
         return [var.solution_value() for var in self.lambdas[a]]
 
-    def fix(self, a: int, index: int) -> None:
-        for j, var in enumerate(self.lambdas[a]):
-            var.SetBounds(1.0 if j == index else 0.0, 1.0 if j == index else 0.0)
-
     def unfix(self, a: int) -> None:
         for var in self.lambdas[a]:
             var.SetBounds(0.0, self.lp.infinity())
@@ -271,7 +265,7 @@ def price_and_dive(
         master.add(a, _Column(list(row), pricers[a].cost(list(row))))
     best = start
     bound = 0
-    fixed: dict[int, int] = {}  # agents with every day fixed (not priced)
+    done: set[int] = set()  # agents with every day fixed by the dive (not priced)
     diving = False
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
 
@@ -284,7 +278,7 @@ def price_and_dive(
         Lagrangian bound of the problem (-inf while diving: fixings restrict the problem)."""
         round_started = time.monotonic()
         value, duals, convexity = master.solve()
-        free = [a for a in range(n) if a not in fixed]
+        free = [a for a in range(n) if a not in done]
         seconds = max(0.05, min(PRICE_SECONDS, deadline - time.monotonic()))
         results = list(pool.map(lambda a: pricers[a].price(duals, seconds, stop_event), free))
         added = 0
@@ -298,10 +292,9 @@ def price_and_dive(
                     added += 1
             least.append(lower)
             below += min(0.0, lower - convexity[a])
-        proven = (-math.inf if diving or fixed or stopped()
-                  else master.lagrangian(duals, least))
-        _log.debug("LP %.1f, bound %.1f, %d columns added, %d fixed, %.1f s", value, proven,
-                   added, len(fixed), time.monotonic() - round_started)
+        proven = -math.inf if diving or stopped() else master.lagrangian(duals, least)
+        _log.debug("LP %.1f, bound %.1f, %d columns added, %d agents fixed, %.1f s", value,
+                   proven, added, len(done), time.monotonic() - round_started)
         return added, -below, proven
 
     def settle(rounds: int, until: float = math.inf) -> None:
@@ -364,7 +357,7 @@ def price_and_dive(
             for a in touched:
                 master.restrict(a, pricers[a].consistent)
                 if not open_days[a]:
-                    fixed[a] = 0  # nothing left to price
+                    done.add(a)  # nothing left to price
             settle(_DIVE_ROUNDS)
         master.solve()
         rows: list[Rows | None] = []
@@ -379,7 +372,7 @@ def price_and_dive(
                                               key=weights.__getitem__)].row)
             pricers[a].fixed.clear()
             master.unfix(a)
-        fixed.clear()
+        done.clear()
         diving = False
         dived = State(rows=rows)
         dived.patterns = planner.place_breaks(dived)
@@ -409,8 +402,4 @@ def price_and_dive(
     finally:
         pool.shutdown(wait=True)
     return Outcome(best, min(bound, best.objective), best.objective <= bound)
-
-
-def _heaviest(weights: Sequence[float]) -> int:
-    return max(range(len(weights)), key=weights.__getitem__)
 

@@ -189,9 +189,8 @@ def solve(
     else:
         whole = size <= WHOLE_MODEL_VARIABLES_WITHOUT_DEMAND
         if not whole and size <= HINTED_MODEL_VARIABLES:
-            share = HINT_SHARE if size <= HINT_WHOLE_VARIABLES else HINT_SEARCH_SHARE
             return _solve_hinted(problem, time_limit_seconds, workers, on_progress, stop_event,
-                                 seed, started, share)
+                                 seed, started, size)
     if not whole:
         return _solve_at_scale(problem, time_limit_seconds, workers, on_progress, stop_event,
                                seed, started)
@@ -282,10 +281,10 @@ def _solve_hinted(
     stop_event: StopSignal | None,
     seed: int,
     started: float,
-    share: float,
+    size: int,
 ) -> Roster:
-    """Problems without demand intervals, mid-sized: the neighbourhood search for ``share``
-    of the time (:data:`HINT_SHARE`, or :data:`HINT_SEARCH_SHARE` beyond
+    """Problems without demand intervals, mid-sized (``size`` shift Booleans): the
+    neighbourhood search for :data:`HINT_SHARE` of the time (:data:`HINT_SEARCH_SHARE` beyond
     :data:`HINT_WHOLE_VARIABLES` Booleans), then the whole model hinted with its roster.
 
     The whole model's LP bound is strong on such problems but CP-SAT's first rosters are poor;
@@ -296,8 +295,9 @@ def _solve_hinted(
     it runs between the two (``scheduler._columns``) and its Lagrangian bound counts too.
     """
     deadline = started + time_limit_seconds
-    columns = (_columns.applies(problem) and time_limit_seconds * workers
-               >= COLUMN_SECONDS_PER_VARIABLE * 2 * shift_variables(problem))
+    share = HINT_SHARE if size <= HINT_WHOLE_VARIABLES else HINT_SEARCH_SHARE
+    columns = (_columns.applies(problem)
+               and time_limit_seconds * workers >= COLUMN_SECONDS_PER_VARIABLE * 2 * size)
     if columns:
         share = COLUMN_SEARCH_SHARE
     outcome = _search(problem, started + share * time_limit_seconds, 0.0, workers,
