@@ -16,8 +16,9 @@ problem is a set-partitioning problem over *columns*, one whole row per agent:
   is a lower bound of every roster's objective; on the Curtois instances it is within a few
   units of the optimum where the whole model's bound is far below;
 * **dives** turn the fractional LP into rosters: fix every (agent, day) on which the LP's
-  rows agree, and the most settled undecided one (its shift or day off), price again under
-  the fixings, repeat until every day of every agent is fixed. The first dive is greedy; the
+  rows agree, and the most settled agent's heaviest undecided cells (its shift or day off; as
+  many as keep at least 1 - :data:`DIVE_LOSS` of the agent's weight), price again under the
+  fixings, repeat until every day of every agent is fixed. The first dive is greedy; the
   next ones choose at random among the most settled while another one fits in the time.
 
 The dives' rosters are made of columns only, so they obey every hard rule; the best of them
@@ -67,8 +68,11 @@ ROOT_SHARE = 0.6
 _SCALE = 1000
 # A column is added when its reduced cost is below -_EPSILON.
 _EPSILON = 1e-6
-# Pricing rounds per dive step at most (each step usually settles in a few).
-_DIVE_ROUNDS = 40
+# Pricing rounds of the touched agents per dive step at most (then one round of everybody).
+_DIVE_ROUNDS = 4
+# A dive step fixes an agent's heaviest undecided cell and the next ones while the LP's weight
+# on the agent's columns keeping them all stays at least 1 - DIVE_LOSS.
+DIVE_LOSS = 0.3
 
 
 def applies(problem: RosterProblem) -> bool:
@@ -242,6 +246,40 @@ class _Master:
         return total
 
 
+Cell = tuple[int, str | None]  # (day, shift type or None for a day off)
+
+
+def _settled(support: Sequence[tuple[Rows, float]],
+             days: Sequence[int]) -> tuple[list[Cell], float, list[Cell]]:
+    """One agent's undecided ``days`` under the LP's weights on its columns (``support``, the
+    weights summing to 1): the cells all of them agree on; the share of the heaviest other cell;
+    and the cells to fix next: that one, and the next heaviest while the columns keeping them
+    all weigh at least ``1 - DIVE_LOSS`` (so that some column keeps every fixing)."""
+    agreed: list[Cell] = []
+    heavy: list[tuple[float, int, str | None]] = []
+    for day in days:
+        share: dict[str | None, float] = {}
+        for row, weight in support:
+            share[row[day]] = share.get(row[day], 0.0) + weight
+        shift, value = max(share.items(), key=lambda item: item[1])
+        if value >= 1 - 1e-6:
+            agreed.append((day, shift))
+        elif value >= 0.01:
+            heavy.append((value, day, shift))
+    if not heavy:
+        return agreed, 0.0, []
+    heavy.sort(key=lambda cell: -cell[0])
+    # the columns against a cell weigh 1 - its share: those against any of them, the sum at most
+    loss = 1 - heavy[0][0]
+    take: list[Cell] = [(heavy[0][1], heavy[0][2])]
+    for value, day, shift in heavy[1:]:
+        loss += 1 - value
+        if loss > DIVE_LOSS:
+            break
+        take.append((day, shift))
+    return agreed, heavy[0][0], take
+
+
 def price_and_dive(
     problem: RosterProblem,
     start: State,
@@ -272,13 +310,14 @@ def price_and_dive(
     def stopped() -> bool:
         return (stop_event is not None and stop_event.is_set()) or time.monotonic() >= deadline
 
-    def one_round() -> tuple[int, float, float]:
-        """Price every free agent once: columns added, how far below the LP's value the
-        optimum of the LP over every column may be (0 when no column prices out), and the
-        Lagrangian bound of the problem (-inf while diving: fixings restrict the problem)."""
+    def one_round(only: set[int] | None = None) -> tuple[int, float, float]:
+        """Price every free agent (or those of ``only``) once: columns added, how far below the
+        LP's value the optimum of the LP over every column may be (0 when no column prices
+        out), and the Lagrangian bound of the problem (-inf while diving: fixings
+        restrict the problem, or when only some agents are priced)."""
         round_started = time.monotonic()
         value, duals, convexity = master.solve()
-        free = [a for a in range(n) if a not in done]
+        free = [a for a in range(n) if a not in done and (only is None or a in only)]
         seconds = max(0.05, min(PRICE_SECONDS, deadline - time.monotonic()))
         results = list(pool.map(lambda a: pricers[a].price(duals, seconds, stop_event), free))
         added = 0
@@ -292,7 +331,8 @@ def price_and_dive(
                     added += 1
             least.append(lower)
             below += min(0.0, lower - convexity[a])
-        proven = -math.inf if diving or stopped() else master.lagrangian(duals, least)
+        root = not diving and only is None
+        proven = master.lagrangian(duals, least) if root and not stopped() else -math.inf
         _log.debug("LP %.1f, bound %.1f, %d columns added, %d agents fixed, %.1f s", value,
                    proven, added, len(done), time.monotonic() - round_started)
         return added, -below, proven
@@ -313,8 +353,9 @@ def price_and_dive(
 
     def dive(rng: random.Random | None, end: float) -> State:
         """Fix (agent, day) cells, shift or day off, where the LP's rows agree (all of them, each
-        step) and a few more on their heaviest value (at most one per agent per step, so some
-        column with weight keeps every agent's fixings), pricing again after each step."""
+        step) and, for the agent(s) most settled, its heaviest cells (:func:`_settled`: some
+        column with weight keeps all of an agent's fixings), pricing again after each step:
+        the touched agents until none of their columns prices out, then everybody once."""
         nonlocal diving
         diving = True
         step = 1
@@ -322,31 +363,24 @@ def price_and_dive(
         while any(open_days) and not stopped():
             master.solve()
             agreed: list[tuple[int, int, str | None]] = []
-            leaning: list[tuple[float, int, int, str | None]] = []
+            leaning: list[tuple[float, int, list[Cell]]] = []
             for a in range(n):
                 if not open_days[a]:
                     continue
                 support = [(column.row, weight) for column, weight
                            in zip(master.columns[a], master.weights_of(a), strict=True)
                            if weight > 1e-9]
-                heaviest: tuple[float, int, str | None] | None = None
-                for day in sorted(open_days[a]):
-                    share: dict[str | None, float] = {}
-                    for row, weight in support:
-                        share[row[day]] = share.get(row[day], 0.0) + weight
-                    shift, value = max(share.items(), key=lambda item: item[1])
-                    if value >= 1 - 1e-6:
-                        agreed.append((a, day, shift))
-                    elif value >= 0.01 and (heaviest is None or value > heaviest[0]):
-                        heaviest = (value, day, shift)
-                if heaviest is not None:
-                    leaning.append((heaviest[0], a, heaviest[1], heaviest[2]))
+                settled, heaviest, take = _settled(support, sorted(open_days[a]))
+                agreed += [(a, day, shift) for day, shift in settled]
+                if take:
+                    leaning.append((heaviest, a, take))
             leaning.sort(reverse=True)
             if time.monotonic() > end:
                 step = max(step, math.ceil(len(leaning) / 2))
             if rng is not None:
                 leaning = rng.sample(leaning[:2 * step], min(step, len(leaning)))
-            chosen = agreed + [(a, day, shift) for _, a, day, shift in leaning[:step]]
+            chosen = agreed + [(a, day, shift) for _, a, take in leaning[:step]
+                               for day, shift in take]
             if not chosen:
                 break
             touched = set()
@@ -358,7 +392,11 @@ def price_and_dive(
                 master.restrict(a, pricers[a].consistent)
                 if not open_days[a]:
                     done.add(a)  # nothing left to price
-            settle(_DIVE_ROUNDS)
+            # the touched agents' prices first (their fixings moved the LP most), then all
+            for _ in range(_DIVE_ROUNDS):
+                if stopped() or not one_round(touched - done)[0]:
+                    break
+            settle(1)
         master.solve()
         rows: list[Rows | None] = []
         every = [master.weights_of(a) for a in range(n)]  # (read before the LP changes)

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from scheduler import (
     RosterProblem,
@@ -152,3 +153,38 @@ def test_a_fresh_master_lp_has_the_same_columns_bounds_and_duals() -> None:
     # new columns go into the new solver
     assert master.add(1, _columns._Column(["D"] + [None] * (prob.days - 1), 0))
     assert master.solve()[0] <= after[0] + 1e-9
+
+
+@st.composite
+def supports(draw: st.DrawFn) -> list[tuple[list[str | None], float]]:
+    """An agent's columns with weight in a master LP solution: rows over a few days, weights
+    summing to 1."""
+    days = draw(st.integers(1, 6))
+    rows = draw(st.lists(st.lists(st.sampled_from([None, "E", "L"]), min_size=days,
+                                  max_size=days), min_size=1, max_size=5))
+    weights = draw(st.lists(st.floats(0.01, 1.0), min_size=len(rows), max_size=len(rows)))
+    return [(row, weight / sum(weights)) for row, weight in zip(rows, weights, strict=True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(supports())
+def test_a_dive_fixes_what_all_columns_agree_on_and_cells_some_heavy_column_keeps(
+    support: list[tuple[list[str | None], float]],
+) -> None:
+    days = range(len(support[0][0]))
+    agreed, heaviest, take = _columns._settled(support, list(days))
+    for d, shift in agreed:
+        assert all(row[d] == shift for row, _ in support)
+    undecided = [d for d in days if d not in dict(agreed)]
+    if not take:
+        assert not undecided
+        return
+    share = {(d, shift): sum(w for row, w in support if row[d] == shift)
+             for d in undecided for shift in (None, "E", "L")}
+    # the heaviest undecided cell first, then cells whose columns keep enough weight together
+    assert take[0] in share and share[take[0]] == pytest.approx(heaviest)
+    assert heaviest == pytest.approx(max(share.values()))
+    keeping = sum(w for row, w in support if all(row[d] == shift for d, shift in take))
+    assert keeping >= min(heaviest, 1 - _columns.DIVE_LOSS) - 1e-9 and keeping > 0
+    assert len({d for d, _ in take}) == len(take) and not set(take) & set(agreed)
+
