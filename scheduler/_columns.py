@@ -393,8 +393,9 @@ def price_and_dive(
                 if not open_days[a]:
                     done.add(a)  # nothing left to price
             # the touched agents' prices first (their fixings moved the LP most), then all
+            pending = touched - done  # (agents with every day fixed have nothing to price)
             for _ in range(_DIVE_ROUNDS):
-                if stopped() or not one_round(touched - done)[0]:
+                if not pending or stopped() or not one_round(pending)[0]:
                     break
             settle(1)
         master.solve()

@@ -187,4 +187,3 @@ def test_a_dive_fixes_what_all_columns_agree_on_and_cells_some_heavy_column_keep
     keeping = sum(w for row, w in support if all(row[d] == shift for d, shift in take))
     assert keeping >= min(heaviest, 1 - _columns.DIVE_LOSS) - 1e-9 and keeping > 0
     assert len({d for d, _ in take}) == len(take) and not set(take) & set(agreed)
-
