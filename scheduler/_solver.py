@@ -118,8 +118,9 @@ INTERLEAVE_WORKERS = 4
 HINTED_MODEL_VARIABLES = 150_000
 HINT_WHOLE_VARIABLES = 2500
 HINT_SHARE = 0.25  # of the time for the search, up to HINT_WHOLE_VARIABLES Booleans
-HINT_SEARCH_SHARE = 0.9  # beyond (even at long limits: capping the search at 60 s of a
-# 600 s limit gave Curtois 21 29,670 against 23,090; 13, run through this path, 2,747 / 2,973)
+HINT_SEARCH_SHARE = 0.9  # beyond, also at long limits: capping the search at 60 s of 600 s
+# gave Curtois 21 29,670 against 23,090 (13 forced through this path: 2,747 with 30 s of search,
+# 2,973 with 540 s; single runs)
 # Neighbourhood steps of 0.25 s instead of the search's 2 s: on Curtois instances nearly every
 # step improves, so many short steps beat a few long ones (the search alone on 15 for 60 s:
 # 6,557 with 2 s steps, 6,125 with 0.5 s, 5,390 with 0.25 s, 6,389 with 0.1 s).
