@@ -18,7 +18,8 @@ problem is a set-partitioning problem over *columns*, one whole row per agent:
 * **dives** turn the fractional LP into rosters: fix every (agent, day) on which the LP's
   rows agree, and the most settled agent's heaviest undecided cells (its shift or day off; as
   many as keep at least 1 - :data:`DIVE_LOSS` of the agent's weight), price again under the
-  fixings, repeat until every day of every agent is fixed. The first dive is greedy; the
+  fixings when they raised the LP's value (the master re-solved by dual simplex: fixings only
+  tighten bounds), repeat until every day of every agent is fixed. The first dive is greedy; the
   next ones choose at random among the most settled while another one fits in the time.
 
 The dives' rosters are made of columns only, so they obey every hard rule; the best of them
@@ -73,6 +74,14 @@ _DIVE_ROUNDS = 4
 # A dive step fixes an agent's heaviest undecided cell and the next ones while the LP's weight
 # on the agent's columns keeping them all stays at least 1 - DIVE_LOSS.
 DIVE_LOSS = 0.3
+# A dive step prices (the touched agents, then everybody once) only when its fixings have raised
+# the LP's value by more than this since the dive last priced.
+_DIVE_MOVED = 0.5
+# GLOP without presolve (it would redo it at every solve): dual simplex after only bounds were
+# tightened since the last solve (a dive's fixings: the basis stays dual feasible; 10x faster
+# than primal on Curtois 13), primal after columns were added.
+_DUAL_SIMPLEX = "use_preprocessing: false use_dual_simplex: true"
+_PRIMAL_SIMPLEX = "use_preprocessing: false use_dual_simplex: false"
 
 
 def applies(problem: RosterProblem) -> bool:
@@ -176,6 +185,7 @@ class _Master:
         self.columns: list[list[_Column]] = [[] for _ in range(agents)]
         self.lambdas: list[list[pywraplp.Variable]] = [[] for _ in range(agents)]
         self.known: list[set[tuple[str | None, ...]]] = [set() for _ in range(agents)]
+        self.tightened = False  # only bounds tightened since the last solve (dual simplex)
 
     def add(self, a: int, column: _Column) -> bool:
         key = tuple(column.row)
@@ -188,12 +198,15 @@ class _Master:
             if shift is not None and (day, shift) in self.cover:
                 self.cover[day, shift].SetCoefficient(var, 1.0)
         self.objective.SetCoefficient(var, float(column.cost))
+        self.tightened = False
         self.columns[a].append(column)
         self.lambdas[a].append(var)
         return True
 
     def solve(self) -> tuple[float, dict[tuple[int, str], float], list[float]]:
         """The LP's value, the cover duals and the agents' convexity duals."""
+        self.lp.SetSolverSpecificParametersAsString(
+            _DUAL_SIMPLEX if self.tightened else _PRIMAL_SIMPLEX)
         status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:
             # GLOP's incremental state can go astray after many bound changes (ABNORMAL on
@@ -203,6 +216,7 @@ class _Master:
             status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:
             raise _LPFailed(f"master LP not solved (GLOP status {status})")
+        self.tightened = True
         duals = {key: row.dual_value() for key, row in self.cover.items()}
         return (self.objective.Value(), duals,
                 [row.dual_value() for row in self.convexity])
@@ -227,6 +241,7 @@ class _Master:
     def unfix(self, a: int) -> None:
         for var in self.lambdas[a]:
             var.SetBounds(0.0, self.lp.infinity())
+        self.tightened = False
 
     def restrict(self, a: int, keep: Callable[[Rows], bool]) -> None:
         """No weight on the columns of agent ``a`` that ``keep`` refuses."""
@@ -354,11 +369,13 @@ def price_and_dive(
     def dive(rng: random.Random | None, end: float) -> State:
         """Fix (agent, day) cells, shift or day off, where the LP's rows agree (all of them, each
         step) and, for the agent(s) most settled, its heaviest cells (:func:`_settled`: some
-        column with weight keeps all of an agent's fixings), pricing again after each step:
-        the touched agents until none of their columns prices out, then everybody once."""
+        column with weight keeps all of an agent's fixings), pricing again after a step that
+        raised the LP's value (by :data:`_DIVE_MOVED`): the touched agents until none of their
+        columns prices out, then everybody once."""
         nonlocal diving
         diving = True
         step = 1
+        level = master.solve()[0]  # the LP's value when the dive last priced
         open_days = [set(range(problem.days)) for _ in range(n)]
         while any(open_days) and not stopped():
             master.solve()
@@ -392,12 +409,17 @@ def price_and_dive(
                 master.restrict(a, pricers[a].consistent)
                 if not open_days[a]:
                     done.add(a)  # nothing left to price
-            # the touched agents' prices first (their fixings moved the LP most), then all
+            # pricing only when the fixings have moved the LP's value (while it holds, rows
+            # hardly ever price out and pricing would be most of a step): the touched agents'
+            # first (their fixings moved the LP most), then everybody once
+            if master.solve()[0] <= level + _DIVE_MOVED:
+                continue
             pending = touched - done  # (agents with every day fixed have nothing to price)
             for _ in range(_DIVE_ROUNDS):
                 if not pending or stopped() or not one_round(pending)[0]:
                     break
             settle(1)
+            level = master.solve()[0]
         master.solve()
         rows: list[Rows | None] = []
         every = [master.weights_of(a) for a in range(n)]  # (read before the LP changes)

@@ -155,6 +155,48 @@ def test_a_fresh_master_lp_has_the_same_columns_bounds_and_duals() -> None:
     assert master.solve()[0] <= after[0] + 1e-9
 
 
+def test_after_fixings_the_master_solves_by_dual_simplex_to_the_lp_a_fresh_glop_solves() -> None:
+    # a dive's fixings only tighten bounds: the master re-solves from its basis by dual simplex;
+    # columns added or fixings undone go back to primal. Either way it is the same LP.
+    prob = curtois_problem(instance(3))
+    planner = Planner(prob, 1, 0, None)
+    start = first_roster(prob, 1.0)
+    pricers = [_columns._Pricer(planner, a) for a in range(len(prob.agents))]
+
+    def built() -> _columns._Master:
+        master = _columns._Master(planner, len(prob.agents))
+        for a, row in enumerate(start.rows):
+            assert row is not None
+            master.add(a, _columns._Column(row, pricers[a].cost(row)))
+        return master
+
+    dived = built()
+    for _ in range(3):  # a few pricing rounds: several columns per agent
+        _, duals, _ = dived.solve()
+        for a, pricer in enumerate(pricers):
+            for row in pricer.price(duals, 0.2, None)[0]:
+                dived.add(a, _columns._Column(row, pricer.cost(row)))
+    assert not dived.tightened
+    dived.solve()
+    assert dived.tightened
+    keep = {a: dived.columns[a][-1].row for a in range(0, len(prob.agents), 3)}
+    for a, row in keep.items():  # fix every third agent to its last column's row
+        dived.restrict(a, lambda r, row=row: r == row)
+        assert dived.tightened  # (bounds only: the next solve is a dual simplex)
+    value = dived.solve()[0]
+    fresh = built()
+    for a, columns in enumerate(dived.columns):
+        for column in columns:
+            fresh.add(a, column)
+    for a, row in keep.items():
+        fresh.restrict(a, lambda r, row=row: r == row)
+    assert value == pytest.approx(fresh.solve()[0])
+    assert all(w == 0.0 or dived.columns[a][c].row == keep[a]
+               for a in keep for c, w in enumerate(dived.weights_of(a)))
+    dived.unfix(0)
+    assert not dived.tightened
+
+
 @st.composite
 def supports(draw: st.DrawFn) -> list[tuple[list[str | None], float]]:
     """An agent's columns with weight in a master LP solution: rows over a few days, weights
