@@ -375,10 +375,10 @@ def price_and_dive(
         nonlocal diving
         diving = True
         step = 1
-        level = master.solve()[0]  # the LP's value when the dive last priced
+        # the LP's value when the dive last priced; every step ends with the LP solved
+        level = master.solve()[0]
         open_days = [set(range(problem.days)) for _ in range(n)]
         while any(open_days) and not stopped():
-            master.solve()
             agreed: list[tuple[int, int, str | None]] = []
             leaning: list[tuple[float, int, list[Cell]]] = []
             for a in range(n):
