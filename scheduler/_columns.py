@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,9 @@ PRICE_SECONDS = 0.5
 ROOT_SHARE = 0.6
 # Pricing objective = duals x SCALE rounded to integers (CP-SAT objectives are integral).
 _SCALE = 1000
+# The same where the bound must be tight: rounding costs at most half a unit of 1/scale a cell
+# (84 cells x 18 agents of Curtois 6 at 1,000: 0.76 units of the bound)
+_FINE_SCALE = 1_000_000
 # A column is added when its reduced cost is below -_EPSILON.
 _EPSILON = 1e-6
 # Pricing rounds of the touched agents per dive step at most (then one round of everybody).
@@ -77,6 +81,12 @@ DIVE_LOSS = 0.3
 # A dive step prices (the touched agents, then everybody once) only when its fixings have raised
 # the LP's value by more than this since the dive last priced.
 _DIVE_MOVED = 0.5
+# Reduced-cost enumeration (:func:`_combine`) once, after the first dive that leaves the best
+# roster at most ENUM_GAP units above the bound, for at most ENUM_SHARE of the time left; it
+# gives up as soon as one agent has more than _ENUM_CAP rows within reach (or time runs out).
+ENUM_GAP = 6
+ENUM_SHARE = 0.5
+_ENUM_CAP = 5_000
 # GLOP without presolve (it would redo it at every solve): dual simplex after only bounds were
 # tightened since the last solve (a dive's fixings: the basis stays dual feasible; 10x faster
 # than primal on Curtois 13), primal after columns were added.
@@ -97,6 +107,7 @@ class _LPFailed(Exception):
 class _Column:
     row: Rows
     cost: int  # the agent's own penalty terms for this row
+
 
 
 class _Pricer:
@@ -120,14 +131,14 @@ class _Pricer:
         return exact_objective(self.terms, model_values(self.m, [row], {}))
 
     def price(self, duals: dict[tuple[int, str], float], seconds: float,
-              stop_event: StopSignal | None) -> tuple[list[Rows], float]:
+              stop_event: StopSignal | None, scale: int = _SCALE) -> tuple[list[Rows], float]:
         """Rows met while minimising own cost - duals of the cells worked, and a proven lower
         bound of that minimum (-inf when CP-SAT proved nothing)."""
         model = self.m.model
         objective = cp_model.LinearExpr.weighted_sum(
             [var for _, _, var in self.cells] + [term.expr for term in self.terms],
-            [-round(_SCALE * duals.get((day, shift), 0.0)) for day, shift, _ in self.cells]
-            + [_SCALE * term.coefficient for term in self.terms])
+            [-round(scale * duals.get((day, shift), 0.0)) for day, shift, _ in self.cells]
+            + [scale * term.coefficient for term in self.terms])
         model.minimize(objective)
         model.clear_assumptions()
         for day, fixed in self.fixed.items():
@@ -152,9 +163,50 @@ class _Pricer:
             status = solver.solve(model, Collect())
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return found, -math.inf
-        # each cell's dual was rounded by at most half a unit of 1/_SCALE
-        slack = 0.5 * len(self.cells) / _SCALE
-        return found, solver.best_objective_bound / _SCALE - slack
+        # each cell's dual was rounded by at most half a unit of 1/scale
+        slack = 0.5 * len(self.cells) / scale
+        return found, solver.best_objective_bound / scale - slack
+
+    def enumerate(self, duals: dict[tuple[int, str], float], limit: float, seconds: float,
+                  cap: int, stop_event: StopSignal | None) -> tuple[list[_Column], bool]:
+        """Every row whose own cost minus the duals of its cells is at most ``limit`` (the
+        dive's fixings ignored), and whether that is all of them (False when ``cap`` rows or
+        ``seconds`` ran out first)."""
+        model = self.m.model.clone()
+        model.clear_assumptions()
+        model.clear_objective()  # type: ignore[no-untyped-call]
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        scaled = cp_model.LinearExpr.weighted_sum(
+            [var for _, _, var in self.cells] + [term.expr for term in self.terms],
+            [-round(_FINE_SCALE * duals.get((day, shift), 0.0)) for day, shift, _ in self.cells]
+            + [_FINE_SCALE * term.coefficient for term in self.terms])
+        # the scaled duals are rounded: a little room here, the exact test below
+        model.add(scaled <= math.floor(_FINE_SCALE * limit + 0.5 * len(self.cells)))
+        solver = cp_model.CpSolver()
+        solver.parameters.enumerate_all_solutions = True
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = seconds
+        shifts_of = self.m.shifts_of[0]
+        found: dict[tuple[str | None, ...], None] = {}  # (the hard rules' helper literals
+        # are not all functions of the row: one row can come as several solutions)
+
+        class Collect(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self) -> None:
+                found[tuple(next((s for s, var in allowed.items() if self.boolean_value(var)),
+                                 None) for allowed in shifts_of)] = None
+                if len(found) >= cap:
+                    self.stop_search()
+
+        with watching(solver, stop_event):
+            status = solver.solve(model, Collect())
+        complete = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and len(found) < cap
+        columns = []
+        for key in found:
+            column = _Column(list(key), self.cost(list(key)))
+            if column.cost - sum(duals.get((day, s), 0.0)
+                                 for day, s in enumerate(key) if s) <= limit + _EPSILON:
+                columns.append(column)
+        return columns, complete
 
 
 class _Master:
@@ -259,6 +311,70 @@ class _Master:
                 return -math.inf
             total += dual * self.required[key]
         return total
+
+
+class _Cut:
+    """A stop signal set by hand or by the caller's own (the enumeration of every agent stops
+    once one agent's is cut short)."""
+
+    def __init__(self, outer: StopSignal | None) -> None:
+        self.outer = outer
+        self.event = threading.Event()
+
+    def set(self) -> None:
+        self.event.set()
+
+    def is_set(self) -> bool:
+        return self.event.is_set() or (self.outer is not None and self.outer.is_set())
+
+
+def _combine(master: _Master, candidates: Sequence[Sequence[_Column]], limit: int,
+             seconds: float) -> tuple[list[Rows] | None, bool]:
+    """The least-cost roster of objective at most ``limit`` made of one candidate column per
+    agent (CBC's branch and bound, shipped with OR-Tools: on such set-partitioning problems its
+    LP-based search proves what CP-SAT's does not), and whether CBC proved it the least (or
+    proved there is none).
+    """
+    mip = pywraplp.Solver.CreateSolver("CBC")
+    if mip is None:  # pragma: no cover - CBC ships with OR-Tools
+        raise RuntimeError("OR-Tools has no CBC solver")
+    mip.SetTimeLimit(max(1, int(1000 * seconds)))
+    terms: list[tuple[pywraplp.Variable, float]] = []
+    cover: dict[tuple[int, str], pywraplp.Constraint] = {}
+    for key, required in master.required.items():
+        row = cover[key] = mip.Constraint(float(required), float(required))
+        under, over = mip.NumVar(0.0, float(required), ""), mip.NumVar(0.0, mip.infinity(), "")
+        row.SetCoefficient(under, 1.0)
+        row.SetCoefficient(over, -1.0)
+        weight_under, weight_over = master.weights[key]
+        terms += [(under, float(weight_under)), (over, float(weight_over))]
+    chosen: list[list[pywraplp.Variable]] = []
+    for columns in candidates:
+        one = mip.Constraint(1.0, 1.0)
+        chosen.append([])
+        for column in columns:
+            var = mip.BoolVar("")
+            one.SetCoefficient(var, 1.0)
+            terms.append((var, float(column.cost)))
+            for day, shift in enumerate(column.row):
+                if shift is not None and (day, shift) in cover:
+                    cover[day, shift].SetCoefficient(var, 1.0)
+            chosen[-1].append(var)
+    objective = mip.Objective()
+    at_most = mip.Constraint(-mip.infinity(), float(limit))
+    for var, weight in terms:
+        objective.SetCoefficient(var, weight)
+        at_most.SetCoefficient(var, weight)
+    objective.SetMinimization()
+    status = mip.Solve()
+    proven = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None, proven
+    rows = []
+    for columns, variables in zip(candidates, chosen, strict=True):
+        pick = max(range(len(variables)), key=lambda c: variables[c].solution_value())
+        rows.append(list(columns[pick].row))
+    return rows, proven
 
 
 Cell = tuple[int, str | None]  # (day, shift type or None for a day off)
@@ -440,12 +556,90 @@ def price_and_dive(
         dived.objective = planner.objective(dived)
         return dived
 
+    def close_gap(until: float) -> None:
+        """Reduced-cost enumeration: for a target objective (one above the bound, then one more
+        each time none is proven), every agent's rows whose reduced cost fits in what the target
+        leaves above the Lagrangian bound (a roster's objective is that bound plus its rows'
+        reduced costs, each at least its agent's least), then the best roster of one such row
+        per agent (:func:`_combine`). With every such row enumerated, CBC's proof makes the
+        roster found optimal, or raises the bound above the target."""
+        nonlocal best, bound
+        # the dives' columns moved the LP's duals: settle them again, the bound is theirs
+        settle(10**9, until=time.monotonic() + 0.2 * (until - time.monotonic()))
+        _, duals, _ = master.solve()
+        seconds = max(PRICE_SECONDS, min(10.0, 0.05 * (until - time.monotonic())))
+        least = [lower for _, lower in pool.map(
+            lambda a: pricers[a].price(duals, seconds, stop_event, _FINE_SCALE), range(n))]
+        lagrangian = master.lagrangian(duals, least)
+        _log.debug("enumeration from the Lagrangian bound %.2f", lagrangian)
+        if lagrangian == -math.inf:
+            return
+        bound = max(bound, min(math.ceil(lagrangian - 1e-6), best.objective))
+        found: list[tuple[list[_Column], bool]] = []
+        target = min(best.objective - 1, bound + 1)  # (the bound's level within it)
+        listed = -math.inf  # the target the rows of ``found`` were enumerated for
+        while target < best.objective and not stopped() and time.monotonic() < until:
+            limits = [target - lagrangian + least[a] for a in range(n)]
+            if target <= listed:  # the rows enumerated for a higher target that fit this one
+                found = [([column for column in columns
+                           if column.cost - sum(duals.get((day, s), 0.0) for day, s
+                                                in enumerate(column.row) if s)
+                           <= limit + _EPSILON], whole)
+                         for (columns, whole), limit in zip(found, limits, strict=True)]
+            else:
+                # 40 % of the time left to enumerate (the agents share it: most take a fraction
+                # of a second, a few all of it), the rest for CBC
+                enumeration_end = time.monotonic() + 0.4 * (until - time.monotonic())
+                cut = _Cut(stop_event)
+
+                def listing(a: int, limit: float, end: float,
+                            cut: _Cut = cut) -> tuple[list[_Column], bool]:
+                    columns, whole = pricers[a].enumerate(
+                        duals, limit, max(0.05, end - time.monotonic()), _ENUM_CAP, cut)
+                    if not whole:
+                        cut.set()  # one agent's rows cut short: the others' cannot prove
+                    return columns, whole
+
+                found = list(pool.map(listing, range(n), limits, [enumeration_end] * n))
+                listed = target
+            complete = all(whole for _, whole in found) and not stopped()
+            _log.debug("up to %d: %d rows, %s, %.1f s left", target,
+                       sum(len(columns) for columns, _ in found),
+                       "complete" if complete else "incomplete", until - time.monotonic())
+            if not complete:
+                # (an incomplete list proves nothing, and CBC finds little in one: on Curtois 6,
+                # 24,000-66,000 rows, no roster below the dives' in 107-159 s in three runs)
+                return
+            if any(not columns for columns, _ in found):
+                rows, proven = None, True  # some agent has no row that fits
+            else:
+                rows, proven = _combine(master, [columns for columns, _ in found], target,
+                                        max(0.0, until - time.monotonic()))
+            if rows is None:
+                if not proven:
+                    return
+                bound = target + 1  # no roster of objective <= target
+                report(best.objective, min(bound, best.objective))
+                target += 1
+                continue
+            combined = State(rows=list(rows))
+            combined.patterns = planner.place_breaks(combined)
+            combined.objective = planner.objective(combined)
+            if combined.objective >= best.objective:  # (CBC's value is the roster's)
+                return
+            best = combined
+            if proven:  # the least of every roster up to the target (all rows were listed)
+                bound = best.objective
+            report(best.objective, min(bound, best.objective))
+            target = min(target, best.objective - 1)
+
     try:
         # the root LP, leaving the dives some time even when it has not settled
         settle(10**9, until=time.monotonic() + ROOT_SHARE * (deadline - time.monotonic()))
         rng = random.Random(seed)
         dives = 0
         took = 0.0
+        enumerated = False
         while not stopped() and best.objective > bound:
             # the first dive heaviest-first, then randomised ones while one more fits
             started = time.monotonic()
@@ -458,6 +652,9 @@ def price_and_dive(
             if dived.objective < best.objective:
                 best = dived
                 report(best.objective, min(bound, best.objective))
+            if not enumerated and 0 < bound and best.objective - bound <= ENUM_GAP:
+                enumerated = True  # (once: its rows depend on the root's duals alone)
+                close_gap(time.monotonic() + ENUM_SHARE * (deadline - time.monotonic()))
     except _LPFailed as exc:  # keep the best roster so far
         _log.warning("column generation ended early: %s", exc)
     finally:
