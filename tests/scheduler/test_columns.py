@@ -20,7 +20,7 @@ from scheduler import (
     curtois_problem,
     solve,
 )
-from scheduler._lns import Planner, State, search
+from scheduler._lns import Outcome, Planner, State, search
 from tests.scheduler.factories import agent, day, problem
 from tests.scheduler.test_curtois import instance
 from tests.scheduler.test_solver import cover_only
@@ -37,6 +37,13 @@ def first_roster(prob: RosterProblem, seconds: float) -> State:
                      aggregate=False, step_seconds=0.25)
     assert outcome is not None
     return outcome.state
+
+
+def priced_and_dived(prob: RosterProblem, start: State, seconds: float,
+                     reports: list[tuple[int, int]]) -> Outcome:
+    return _columns.price_and_dive(
+        prob, start, deadline=time.monotonic() + seconds, workers=2, seed=0, stop_event=None,
+        report=lambda objective, bound: reports.append((objective, bound)))
 
 
 def test_it_applies_only_where_agents_meet_in_cover_alone() -> None:
@@ -90,9 +97,7 @@ def test_the_bound_is_below_the_optimum_and_every_dive_roster_keeps_the_rules(
     prob = curtois_problem(parsed)
     start = first_roster(prob, 2.0)
     reports: list[tuple[int, int]] = []
-    outcome = _columns.price_and_dive(
-        prob, start, deadline=time.monotonic() + 10, workers=2, seed=0, stop_event=None,
-        report=lambda objective, bound: reports.append((objective, bound)))
+    outcome = priced_and_dived(prob, start, 10, reports)
     assert 0 < outcome.bound <= optimum <= outcome.state.objective <= start.objective
     assert optimum - outcome.bound <= 0.1 * optimum  # the LP bound is close on these (558, 1,001)
     rows = outcome.state.rows
@@ -303,9 +308,7 @@ def test_enumerating_every_row_that_could_do_better_proves_the_roster_optimal(
     prob = curtois_problem(parsed)
     start = first_roster(prob, 1.0)
     reports: list[tuple[int, int]] = []
-    outcome = _columns.price_and_dive(
-        prob, start, deadline=time.monotonic() + 30, workers=2, seed=0, stop_event=None,
-        report=lambda objective, bound: reports.append((objective, bound)))
+    outcome = priced_and_dived(prob, start, 30, reports)
     assert outcome.optimal and outcome.state.objective == outcome.bound == 607
     score = curtois_evaluate(parsed, {p.id: list(row or []) for p, row in
                                       zip(parsed.staff, outcome.state.rows, strict=True)})
@@ -313,7 +316,5 @@ def test_enumerating_every_row_that_could_do_better_proves_the_roster_optimal(
     assert reports[-1] == (607, 607)
     # without it, the dives alone stop at the Lagrangian bound
     monkeypatch.setattr(_columns, "ENUM_GAP", -1)
-    outcome = _columns.price_and_dive(
-        prob, start, deadline=time.monotonic() + 10, workers=2, seed=0, stop_event=None,
-        report=lambda objective, bound: None)
+    outcome = priced_and_dived(prob, start, 10, [])
     assert outcome.bound < 607 and not outcome.optimal
