@@ -99,6 +99,11 @@ def applies(problem: RosterProblem) -> bool:
     return not problem.demand and not problem.weights.fairness and bool(problem.agents)
 
 
+def _worked(row: Rows, duals: dict[tuple[int, str], float]) -> float:
+    """The cover duals of the cells a row works."""
+    return sum(duals.get((day, shift), 0.0) for day, shift in enumerate(row) if shift)
+
+
 class _LPFailed(Exception):
     """GLOP could not solve the master LP: the columns found so far are all there is."""
 
@@ -130,16 +135,20 @@ class _Pricer:
     def cost(self, row: Rows) -> int:
         return exact_objective(self.terms, model_values(self.m, [row], {}))
 
+    def scaled(self, duals: dict[tuple[int, str], float], scale: int) -> cp_model.LinearExpr:
+        """The reduced cost of the agent's row (without its convexity dual) x ``scale``, the
+        duals rounded to integers."""
+        return cp_model.LinearExpr.weighted_sum(
+            [var for _, _, var in self.cells] + [term.expr for term in self.terms],
+            [-round(scale * duals.get((day, shift), 0.0)) for day, shift, _ in self.cells]
+            + [scale * term.coefficient for term in self.terms])
+
     def price(self, duals: dict[tuple[int, str], float], seconds: float,
               stop_event: StopSignal | None, scale: int = _SCALE) -> tuple[list[Rows], float]:
         """Rows met while minimising own cost - duals of the cells worked, and a proven lower
         bound of that minimum (-inf when CP-SAT proved nothing)."""
         model = self.m.model
-        objective = cp_model.LinearExpr.weighted_sum(
-            [var for _, _, var in self.cells] + [term.expr for term in self.terms],
-            [-round(scale * duals.get((day, shift), 0.0)) for day, shift, _ in self.cells]
-            + [scale * term.coefficient for term in self.terms])
-        model.minimize(objective)
+        model.minimize(self.scaled(duals, scale))
         model.clear_assumptions()
         for day, fixed in self.fixed.items():
             allowed = self.m.shifts_of[0][day]
@@ -176,12 +185,9 @@ class _Pricer:
         model.clear_assumptions()
         model.clear_objective()  # type: ignore[no-untyped-call]
         model.clear_hints()  # type: ignore[no-untyped-call]
-        scaled = cp_model.LinearExpr.weighted_sum(
-            [var for _, _, var in self.cells] + [term.expr for term in self.terms],
-            [-round(_FINE_SCALE * duals.get((day, shift), 0.0)) for day, shift, _ in self.cells]
-            + [_FINE_SCALE * term.coefficient for term in self.terms])
         # the scaled duals are rounded: a little room here, the exact test below
-        model.add(scaled <= math.floor(_FINE_SCALE * limit + 0.5 * len(self.cells)))
+        model.add(self.scaled(duals, _FINE_SCALE)
+                  <= math.floor(_FINE_SCALE * limit + 0.5 * len(self.cells)))
         solver = cp_model.CpSolver()
         solver.parameters.enumerate_all_solutions = True
         solver.parameters.num_workers = 1
@@ -203,8 +209,7 @@ class _Pricer:
         columns = []
         for key in found:
             column = _Column(list(key), self.cost(list(key)))
-            if column.cost - sum(duals.get((day, s), 0.0)
-                                 for day, s in enumerate(key) if s) <= limit + _EPSILON:
+            if column.cost - _worked(column.row, duals) <= limit + _EPSILON:
                 columns.append(column)
         return columns, complete
 
@@ -457,8 +462,8 @@ def price_and_dive(
         for a, (found, lower) in zip(free, results, strict=True):
             for row in found:
                 column = _Column(row, pricers[a].cost(row))
-                worked = sum(duals.get((day, s), 0.0) for day, s in enumerate(row) if s)
-                if column.cost - worked - convexity[a] < -_EPSILON and master.add(a, column):
+                if (column.cost - _worked(row, duals) - convexity[a] < -_EPSILON
+                        and master.add(a, column)):
                     added += 1
             least.append(lower)
             below += min(0.0, lower - convexity[a])
@@ -582,9 +587,7 @@ def price_and_dive(
             limits = [target - lagrangian + least[a] for a in range(n)]
             if target <= listed:  # the rows enumerated for a higher target that fit this one
                 found = [([column for column in columns
-                           if column.cost - sum(duals.get((day, s), 0.0) for day, s
-                                                in enumerate(column.row) if s)
-                           <= limit + _EPSILON], whole)
+                           if column.cost - _worked(column.row, duals) <= limit + _EPSILON], whole)
                          for (columns, whole), limit in zip(found, limits, strict=True)]
             else:
                 # 40 % of the time left to enumerate (the agents share it: most take a fraction
