@@ -87,6 +87,9 @@ _DIVE_MOVED = 0.5
 ENUM_GAP = 6
 ENUM_SHARE = 0.5
 _ENUM_CAP = 5_000
+# The last share of the column generation's time, kept for the integer master: CBC's best
+# roster of one column per agent among every column the root LP and the dives have found.
+MASTER_IP_SHARE = 0.15
 # GLOP without presolve (it would redo it at every solve): dual simplex after only bounds were
 # tightened since the last solve (a dive's fixings: the basis stays dual feasible; 10x faster
 # than primal on Curtois 13), primal after columns were added.
@@ -643,12 +646,14 @@ def price_and_dive(
         dives = 0
         took = 0.0
         enumerated = False
+        # the last MASTER_IP_SHARE of the time for the integer master over every column found
+        dives_end = deadline - MASTER_IP_SHARE * (deadline - time.monotonic())
         while not stopped() and best.objective > bound:
             # the first dive heaviest-first, then randomised ones while one more fits
             started = time.monotonic()
-            if dives and deadline - started < 0.75 * took:
+            if dives and dives_end - started < 0.75 * took:
                 break
-            dived = dive(rng if dives else None, started + max(took, 0.5 * (deadline - started)))
+            dived = dive(rng if dives else None, started + max(took, 0.5 * (dives_end - started)))
             took = time.monotonic() - started
             dives += 1
             _log.debug("dive %d: %d in %.1f s", dives, dived.objective, took)
@@ -657,7 +662,22 @@ def price_and_dive(
                 report(best.objective, min(bound, best.objective))
             if not enumerated and 0 < bound and best.objective - bound <= ENUM_GAP:
                 enumerated = True  # (once: its rows depend on the root's duals alone)
-                close_gap(time.monotonic() + ENUM_SHARE * (deadline - time.monotonic()))
+                close_gap(time.monotonic() + ENUM_SHARE * (dives_end - time.monotonic()))
+        if best.objective > bound and not stopped():
+            # price and branch: the best roster of one column per agent among every column the
+            # root LP and the dives have found (CBC; no proof: other rows are left out)
+            rows, _ = _combine(master, master.columns, best.objective - 1,
+                               deadline - time.monotonic())
+            _log.debug("integer master over %d columns: %s",
+                       sum(len(columns) for columns in master.columns),
+                       "nothing better" if rows is None else "a better roster")
+            if rows is not None:
+                combined = State(rows=list(rows))
+                combined.patterns = planner.place_breaks(combined)
+                combined.objective = planner.objective(combined)
+                if combined.objective < best.objective:
+                    best = combined
+                    report(best.objective, min(bound, best.objective))
     except _LPFailed as exc:  # keep the best roster so far
         _log.warning("column generation ended early: %s", exc)
     finally:

@@ -318,3 +318,38 @@ def test_enumerating_every_row_that_could_do_better_proves_the_roster_optimal(
     monkeypatch.setattr(_columns, "ENUM_GAP", -1)
     outcome = priced_and_dived(prob, start, 10, [])
     assert outcome.bound < 607 and not outcome.optimal
+
+
+def test_the_integer_master_over_every_column_found_ends_the_dives_and_its_roster_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_columns, "ENUM_GAP", -1)  # the dives and the integer master alone
+    prob = curtois_problem(instance(1))
+    planner = Planner(prob, 1, 0, None)
+    start = first_roster(prob, 0.5)
+    calls: list[tuple[int, int, list[list[Any]] | None]] = []
+    real = _columns._combine
+
+    def spy(master: Any, candidates: Any, limit: int, seconds: float) -> Any:
+        rows, proven = real(master, candidates, limit, seconds)
+        calls.append((limit, sum(len(columns) for columns in candidates), rows))
+        # every column of the master, the starting roster's among them
+        assert candidates is master.columns
+        assert all(any(c.row == row for c in columns)
+                   for columns, row in zip(candidates, start.rows, strict=True))
+        return rows, proven
+
+    monkeypatch.setattr(_columns, "_combine", spy)
+    reports: list[tuple[int, int]] = []
+    outcome = priced_and_dived(prob, start, 10, reports)
+    assert len(calls) == 1
+    limit, count, rows = calls[0]
+    assert count > len(prob.agents)
+    if rows is None:  # nothing below the dives' best among the columns
+        assert outcome.state.objective == limit + 1
+    else:
+        found = planner.objective(State(rows=rows))
+        assert outcome.state.objective == found <= limit
+        assert reports[-1][0] == found
+    assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
+                                                       time.monotonic())).ok
