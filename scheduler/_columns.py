@@ -20,11 +20,13 @@ problem is a set-partitioning problem over *columns*, one whole row per agent:
   many as keep at least 1 - :data:`DIVE_LOSS` of the agent's weight), price again under the
   fixings when they raised the LP's value (the master re-solved by dual simplex: fixings only
   tighten bounds), repeat until every day of every agent is fixed. The first dive is greedy; the
-  next ones choose at random among the most settled while another one fits in the time.
+  next ones choose at random among the most settled while another one fits in the time;
+* the **integer master** takes the last :data:`MASTER_IP_SHARE` of the time: CBC's best roster
+  of one column per agent among every column found (price and branch, no proof).
 
-The dives' rosters are made of columns only, so they obey every hard rule; the best of them
-and the starting roster is returned, and the caller writes its exact penalty lines from the
-model.
+The dives' and the integer master's rosters are made of columns only, so they obey every hard
+rule; the best of them and the starting roster is returned, and the caller writes its exact
+penalty lines from the model.
 """
 
 from __future__ import annotations
@@ -446,6 +448,13 @@ def price_and_dive(
     diving = False
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
 
+    def scored(rows: Sequence[Rows | None]) -> State:
+        """The roster of these rows with its breaks handed out and its exact objective."""
+        state = State(rows=list(rows))
+        state.patterns = planner.place_breaks(state)
+        state.objective = planner.objective(state)
+        return state
+
     def stopped() -> bool:
         return (stop_event is not None and stop_event.is_set()) or time.monotonic() >= deadline
 
@@ -559,10 +568,7 @@ def price_and_dive(
             master.unfix(a)
         done.clear()
         diving = False
-        dived = State(rows=rows)
-        dived.patterns = planner.place_breaks(dived)
-        dived.objective = planner.objective(dived)
-        return dived
+        return scored(rows)
 
     def close_gap(until: float) -> None:
         """Reduced-cost enumeration: for a target objective (one above the bound, then one more
@@ -628,9 +634,7 @@ def price_and_dive(
                 report(best.objective, min(bound, best.objective))
                 target += 1
                 continue
-            combined = State(rows=list(rows))
-            combined.patterns = planner.place_breaks(combined)
-            combined.objective = planner.objective(combined)
+            combined = scored(rows)
             if combined.objective >= best.objective:  # (CBC's value is the roster's)
                 return
             best = combined
@@ -672,9 +676,7 @@ def price_and_dive(
                        sum(len(columns) for columns in master.columns),
                        "nothing better" if rows is None else "a better roster")
             if rows is not None:
-                combined = State(rows=list(rows))
-                combined.patterns = planner.place_breaks(combined)
-                combined.objective = planner.objective(combined)
+                combined = scored(rows)
                 if combined.objective < best.objective:
                     best = combined
                     report(best.objective, min(bound, best.objective))
