@@ -37,7 +37,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -127,20 +127,28 @@ def engine_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+def _child(command: list[str], limit: float, setup: Callable[[], None] | None = None,
+           ) -> tuple[subprocess.CompletedProcess[str] | None, list[str]]:
+    """Run one benchmark process from the project's root (``setup`` in the child before it
+    starts): the finished process (None when killed at three times the limit plus 300 s) and
+    the JSON lines it printed."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False,
+                              timeout=limit * 3 + 300, cwd=ROOT, preexec_fn=setup)
+    except subprocess.TimeoutExpired:
+        return None, []
+    return done, [line for line in done.stdout.splitlines() if line.startswith("{")]
+
+
 def run_engine(path: Path, limit: float, workers: int) -> Result:
     command, _ = _command()
     version = engine_digest()
     started = time.monotonic()
-    try:
-        done = subprocess.run(
-            [*command, "bench", "curtois", str(path), "--time-limit", f"{limit:g}",
-             "--workers", str(workers)],
-            capture_output=True, text=True, check=False, timeout=limit * 3 + 300, cwd=ROOT,
-        )
-    except subprocess.TimeoutExpired:
+    done, lines = _child([*command, "bench", "curtois", str(path), "--time-limit", f"{limit:g}",
+                          "--workers", str(workers)], limit)
+    if done is None:
         return Result(path.stem, "engine", limit, workers, "TIMEOUT", None, None,
                       round(time.monotonic() - started, 1), "process killed", version)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if not lines:
         note = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
         return Result(path.stem, "engine", limit, workers, "ERROR", None, None,
@@ -244,16 +252,11 @@ def run_anchor(path: Path, limit: float, workers: int) -> Result:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     started = time.monotonic()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", _ANCHOR_CHILD, str(path), f"{limit:g}", str(workers)],
-            capture_output=True, text=True, check=False, timeout=limit * 3 + 300, cwd=ROOT,
-            preexec_fn=capped,
-        )
-    except subprocess.TimeoutExpired:
+    done, lines = _child([sys.executable, "-c", _ANCHOR_CHILD, str(path), f"{limit:g}",
+                          str(workers)], limit, capped)
+    if done is None:
         return Result(path.stem, "anchor", limit, workers, "TIMEOUT", None, None,
                       round(time.monotonic() - started, 1), "process killed")
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if lines:
         return Result(**json.loads(lines[-1]))
     seconds = round(time.monotonic() - started, 1)
