@@ -66,6 +66,11 @@ _log = logging.getLogger(__name__)
 
 # Seconds of one agent's pricing solve (most end optimal in a fifth of that on Curtois 15).
 PRICE_SECONDS = 0.5
+# A dive's roster whose cover shortfall costs at least half its excess over the bound is
+# repaired (:func:`_repair`: windows of these many days around each shortfall, REPAIR_SECONDS
+# each), while repairs have taken no more time than the dives.
+REPAIR_WIDTHS = (7, 14)
+REPAIR_SECONDS = 2.0
 # Share of the time the root LP may take before the dives start, settled or not.
 ROOT_SHARE = 0.6
 # Pricing objective = duals x SCALE rounded to integers (CP-SAT objectives are integral).
@@ -92,6 +97,7 @@ _ENUM_CAP = 5_000
 # The last share of the column generation's time, kept for the integer master: CBC's best
 # roster of one column per agent among every column the root LP and the dives have found.
 MASTER_IP_SHARE = 0.15
+MASTER_IP_SECONDS = 10.0
 # GLOP without presolve (it would redo it at every solve): dual simplex after only bounds were
 # tightened since the last solve (a dive's fixings: the basis stays dual feasible; 10x faster
 # than primal on Curtois 13), primal after columns were added.
@@ -390,6 +396,18 @@ def _combine(master: _Master, candidates: Sequence[Sequence[_Column]], limit: in
 Cell = tuple[int, str | None]  # (day, shift type or None for a day off)
 
 
+def _fitting(master: _Master, limit: int) -> list[list[_Column]]:
+    """Each agent's columns that can be part of a roster of one column per agent of objective
+    at most ``limit``: those whose reduced cost under the master LP fits in what ``limit``
+    leaves over the LP's value (a roster's objective is the LP's value plus its columns' and
+    slacks' reduced costs, none negative)."""
+    value, duals, convexity = master.solve()
+    room = limit - value + _EPSILON
+    return [[column for column in columns
+             if column.cost - _worked(column.row, duals) - convexity[a] <= room]
+            for a, columns in enumerate(master.columns)]
+
+
 def _settled(support: Sequence[tuple[Rows, float]],
              days: Sequence[int]) -> tuple[list[Cell], float, list[Cell]]:
     """One agent's undecided ``days`` under the LP's weights on its columns (``support``, the
@@ -419,6 +437,48 @@ def _settled(support: Sequence[tuple[Rows, float]],
             break
         take.append((day, shift))
     return agreed, heavy[0][0], take
+
+
+def _shortfall(planner: Planner, state: State) -> tuple[list[int], int]:
+    """The days on which ``state`` leaves some shift's cover short, and what that costs."""
+    counts = planner.counts(state)
+    days: set[int] = set()
+    cost = 0
+    for (day, shift), item in planner.cover.items():
+        missing = item.required - counts[day, shift]
+        if missing > 0:
+            days.add(day)
+            cost += missing * item.weight_under
+    return sorted(days), cost
+
+
+def _repair(planner: Planner, state: State, scored: Callable[[Sequence[Rows | None]], State],
+            stopped: Callable[[], bool], until: float) -> tuple[State, list[list[Rows]]]:
+    """``state`` with the days around each cover shortfall re-solved for every agent at once
+    (CP-SAT by ``Planner.construct``, the rest of each row kept), windows of each of
+    :data:`REPAIR_WIDTHS` days in turn; the better roster and every roster of rows found (each
+    row keeps its agent's hard rules: columns)."""
+    found: list[list[Rows]] = []
+    days = len(planner.problem.dates)
+    everybody = list(range(len(state.rows)))
+    for width in REPAIR_WIDTHS:
+        width = min(width, days)
+        for day in _shortfall(planner, state)[0]:
+            if stopped() or time.monotonic() >= until:
+                return state, found
+            first = max(0, min(day - width // 2, days - width))
+            rows = planner.construct(
+                State(rows=[None] * len(everybody)), everybody,
+                max(0.1, min(REPAIR_SECONDS, until - time.monotonic())),
+                current=[list(row or []) for row in state.rows],
+                window=range(first, first + width))
+            if rows is None:
+                continue
+            found.append(rows)
+            trial = scored(rows)
+            if trial.objective < state.objective:
+                state = trial
+    return state, found
 
 
 def price_and_dive(
@@ -570,6 +630,27 @@ def price_and_dive(
         diving = False
         return scored(rows)
 
+    def integer_master(until: float) -> None:
+        """Price and branch: CBC's best roster of one column per agent among the columns found
+        that could be part of a better roster than the best (no proof: other rows are left
+        out). A column whose reduced cost under the master LP is above what a better roster
+        leaves over the LP's value cannot be (a roster's objective is the LP's value plus its
+        columns' and slacks' reduced costs, none negative); CBC would fix those only against
+        an incumbent, and it has none."""
+        nonlocal best
+        fits = _fitting(master, best.objective - 1)
+        began = time.monotonic()
+        rows, proven = _combine(master, fits, best.objective - 1, until - began)
+        _log.debug("integer master over %d of %d columns: %s, %s in %.1f s",
+                   sum(map(len, fits)), sum(map(len, master.columns)),
+                   "nothing better" if rows is None else f"{scored(rows).objective}",
+                   "proven" if proven else "not proven", time.monotonic() - began)
+        if rows is not None:
+            combined = scored(rows)
+            if combined.objective < best.objective:
+                best = combined
+                report(best.objective, min(bound, best.objective))
+
     def close_gap(until: float) -> None:
         """Reduced-cost enumeration: for a target objective (one above the bound, then one more
         each time none is proven), every agent's rows whose reduced cost fits in what the target
@@ -658,9 +739,24 @@ def price_and_dive(
             if dives and dives_end - started < 0.75 * took:
                 break
             dived = dive(rng if dives else None, started + max(took, 0.5 * (dives_end - started)))
-            took = time.monotonic() - started
             dives += 1
-            _log.debug("dive %d: %d in %.1f s", dives, dived.objective, took)
+            _log.debug("dive %d: %d in %.1f s", dives, dived.objective,
+                       time.monotonic() - started)
+            if 0 < bound < dived.objective <= bound + 2 * _shortfall(planner, dived)[1]:
+                # the dive's fixings left cover short that other agents' rows could take
+                repair_started = time.monotonic()
+                dived, repaired = _repair(planner, dived, scored, stopped, min(
+                    dives_end, repair_started + 5 * len(REPAIR_WIDTHS) * REPAIR_SECONDS))
+                for roster in repaired:
+                    for a, row in enumerate(roster):
+                        master.add(a, _Column(row, pricers[a].cost(row)))
+                _log.debug("repaired: %d", dived.objective)
+                if dived.objective < best.objective:
+                    best = dived
+                    report(best.objective, min(bound, best.objective))
+                # the repairs' rows combine with the other columns: the integer master, briefly
+                integer_master(min(dives_end, time.monotonic() + MASTER_IP_SECONDS))
+            took = time.monotonic() - started
             if dived.objective < best.objective:
                 best = dived
                 report(best.objective, min(bound, best.objective))
@@ -668,18 +764,7 @@ def price_and_dive(
                 enumerated = True  # (once: its rows depend on the root's duals alone)
                 close_gap(time.monotonic() + ENUM_SHARE * (dives_end - time.monotonic()))
         if best.objective > bound and not stopped():
-            # price and branch: the best roster of one column per agent among every column the
-            # root LP and the dives have found (CBC; no proof: other rows are left out)
-            rows, _ = _combine(master, master.columns, best.objective - 1,
-                               deadline - time.monotonic())
-            _log.debug("integer master over %d columns: %s",
-                       sum(len(columns) for columns in master.columns),
-                       "nothing better" if rows is None else "a better roster")
-            if rows is not None:
-                combined = scored(rows)
-                if combined.objective < best.objective:
-                    best = combined
-                    report(best.objective, min(bound, best.objective))
+            integer_master(deadline)
     except _LPFailed as exc:  # keep the best roster so far
         _log.warning("column generation ended early: %s", exc)
     finally:

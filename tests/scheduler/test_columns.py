@@ -320,7 +320,7 @@ def test_enumerating_every_row_that_could_do_better_proves_the_roster_optimal(
     assert outcome.bound < 607 and not outcome.optimal
 
 
-def test_the_integer_master_over_every_column_found_ends_the_dives_and_its_roster_is_kept(
+def test_the_integer_master_over_the_columns_found_ends_the_dives_and_its_roster_is_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_columns, "ENUM_GAP", -1)  # the dives and the integer master alone
@@ -333,18 +333,17 @@ def test_the_integer_master_over_every_column_found_ends_the_dives_and_its_roste
     def spy(master: Any, candidates: Any, limit: int, seconds: float) -> Any:
         rows, proven = real(master, candidates, limit, seconds)
         calls.append((limit, sum(len(columns) for columns in candidates), rows))
-        # every column of the master, the starting roster's among them
-        assert candidates is master.columns
-        assert all(any(c.row == row for c in columns)
-                   for columns, row in zip(candidates, start.rows, strict=True))
+        # the master's columns that could be part of a roster up to the limit
+        assert all(all(any(c is d for d in every) for c in columns)
+                   for columns, every in zip(candidates, master.columns, strict=True))
+        assert [len(c) for c in candidates] == [len(c) for c in _columns._fitting(master, limit)]
         return rows, proven
 
     monkeypatch.setattr(_columns, "_combine", spy)
     reports: list[tuple[int, int]] = []
     outcome = priced_and_dived(prob, start, 10, reports)
-    assert len(calls) == 1
-    limit, count, rows = calls[0]
-    assert count > len(prob.agents)
+    assert calls  # (the last after the dives; others after repaired dives)
+    limit, count, rows = calls[-1]
     if rows is None:  # nothing below the dives' best among the columns
         assert outcome.state.objective == limit + 1
     else:
@@ -353,3 +352,73 @@ def test_the_integer_master_over_every_column_found_ends_the_dives_and_its_roste
         assert reports[-1][0] == found
     assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
                                                        time.monotonic())).ok
+
+
+def test_a_roster_left_short_is_repaired_around_its_shortfalls_by_rows_that_keep_the_rules(
+) -> None:
+    parsed = instance(1)
+    prob = curtois_problem(parsed)
+    planner = Planner(prob, 1, 0, None)
+
+    def scored(rows: Any) -> State:
+        state = State(rows=list(rows))
+        state.patterns = planner.place_breaks(state)
+        state.objective = planner.objective(state)
+        return state
+
+    # a roster made for a cover that wants nobody on days 4-6: under the real cover, short there
+    emptied = {prob.dates[d] for d in (4, 5, 6)}
+    lowered = prob.model_copy(update={"cover": tuple(
+        item.model_copy(update={"required": 0}) if item.date in emptied else item
+        for item in prob.cover)})
+    short = scored(first_roster(lowered, 1.0).rows)
+    days, cost = _columns._shortfall(planner, short)
+    assert cost > 0 and set(days) <= {4, 5, 6}
+
+    repaired, found = _columns._repair(planner, short, scored, lambda: False,
+                                       time.monotonic() + 20)
+    assert repaired.objective < short.objective
+    assert _columns._shortfall(planner, repaired)[1] < cost
+    # every roster found keeps every agent's rules (its rows become columns) and outside the
+    # window the rows are the ones before
+    assert found
+    for rows in found:
+        score = curtois_evaluate(parsed, {p.id: list(row) for p, row in
+                                          zip(parsed.staff, rows, strict=True)})
+        assert score.feasible
+    score = curtois_evaluate(parsed, {p.id: list(row or []) for p, row in
+                                      zip(parsed.staff, repaired.rows, strict=True)})
+    assert score.feasible and score.objective == repaired.objective
+    assert all(row[0] == before[0] and row[-1] == before[-1]
+               for row, before in zip(found[0], short.rows, strict=True) if before)
+
+
+def test_columns_left_out_of_the_integer_master_cannot_be_part_of_a_roster_below_its_limit(
+) -> None:
+    prob = curtois_problem(instance(3))
+    planner = Planner(prob, 1, 0, None)
+    master = _columns._Master(planner, len(prob.agents))
+    pricers = [_columns._Pricer(planner, a) for a in range(len(prob.agents))]
+    start = first_roster(prob, 1.0)
+    rng = random.Random(3)
+    for a, row in enumerate(start.rows):
+        assert row is not None
+        master.add(a, _columns._Column(list(row), pricers[a].cost(list(row))))
+    for _ in range(3):  # columns priced by the LP's duals and by random ones
+        _, duals, _ = master.solve()
+        for noisy in (duals, {key: rng.uniform(-1, 100) for key in duals}):
+            for a, pricer in enumerate(pricers):
+                for row in pricer.price(noisy, 0.5, None)[0]:
+                    master.add(a, _columns._Column(row, pricer.cost(row)))
+    every, _ = _columns._combine(master, master.columns, 10**6, 60)
+    assert every is not None
+    least = planner.objective(State(rows=list(every)))
+    for limit in (least, least + 5, least + 50):
+        fits = _columns._fitting(master, limit)
+        assert sum(map(len, fits)) < sum(map(len, master.columns))  # (some are left out)
+        rows, proven = _columns._combine(master, fits, limit, 60)
+        assert proven and rows is not None
+        assert planner.objective(State(rows=list(rows))) == least
+    # below the least over every column, none among the fitting ones either
+    assert _columns._combine(master, _columns._fitting(master, least - 1), least - 1, 60) == (
+        None, True)
