@@ -21,11 +21,14 @@ problem is a set-partitioning problem over *columns*, one whole row per agent:
   fixings when they raised the LP's value (the master re-solved by dual simplex: fixings only
   tighten bounds), repeat until every day of every agent is fixed. The first dive is greedy; the
   next ones choose at random among the most settled while another one fits in the time;
-* the **integer master** takes the last :data:`MASTER_IP_SHARE` of the time: CBC's best roster
-  of one column per agent among every column found (price and branch, no proof).
+* a dive that leaves cover short is **repaired**: CP-SAT re-solves the days around each
+  shortfall for every agent at once; the rows found are columns;
+* the **integer master** runs after each repair and in the last :data:`MASTER_IP_SHARE` of the
+  time: CBC's best roster of one column per agent among the columns found whose reduced cost
+  leaves room for a better roster (price and branch, no proof).
 
-The dives' and the integer master's rosters are made of columns only, so they obey every hard
-rule; the best of them and the starting roster is returned, and the caller writes its exact
+The dives', the repairs' and the integer master's rosters are made of rows that keep every
+hard rule; the best of them and the starting roster is returned, and the caller writes its exact
 penalty lines from the model.
 """
 
@@ -68,7 +71,7 @@ _log = logging.getLogger(__name__)
 PRICE_SECONDS = 0.5
 # A dive's roster whose cover shortfall costs at least half its excess over the bound is
 # repaired (:func:`_repair`: windows of these many days around each shortfall, REPAIR_SECONDS
-# each), while repairs have taken no more time than the dives.
+# each, 5 x REPAIR_SECONDS per width at most).
 REPAIR_WIDTHS = (7, 14)
 REPAIR_SECONDS = 2.0
 # Share of the time the root LP may take before the dives start, settled or not.
@@ -95,7 +98,8 @@ ENUM_GAP = 6
 ENUM_SHARE = 0.5
 _ENUM_CAP = 5_000
 # The last share of the column generation's time, kept for the integer master: CBC's best
-# roster of one column per agent among every column the root LP and the dives have found.
+# roster of one column per agent among the columns found that could be part of a better one;
+# and its time after each repaired dive (the repair's rows are new columns).
 MASTER_IP_SHARE = 0.15
 MASTER_IP_SECONDS = 10.0
 # GLOP without presolve (it would redo it at every solve): dual simplex after only bounds were
@@ -630,6 +634,13 @@ def price_and_dive(
         diving = False
         return scored(rows)
 
+    def keep(state: State) -> None:
+        """``state`` is the best roster if it is better."""
+        nonlocal best
+        if state.objective < best.objective:
+            best = state
+            report(best.objective, min(bound, best.objective))
+
     def integer_master(until: float) -> None:
         """Price and branch: CBC's best roster of one column per agent among the columns found
         that could be part of a better roster than the best (no proof: other rows are left
@@ -637,19 +648,16 @@ def price_and_dive(
         leaves over the LP's value cannot be (a roster's objective is the LP's value plus its
         columns' and slacks' reduced costs, none negative); CBC would fix those only against
         an incumbent, and it has none."""
-        nonlocal best
         fits = _fitting(master, best.objective - 1)
         began = time.monotonic()
         rows, proven = _combine(master, fits, best.objective - 1, until - began)
+        combined = None if rows is None else scored(rows)
         _log.debug("integer master over %d of %d columns: %s, %s in %.1f s",
                    sum(map(len, fits)), sum(map(len, master.columns)),
-                   "nothing better" if rows is None else f"{scored(rows).objective}",
+                   "nothing better" if combined is None else combined.objective,
                    "proven" if proven else "not proven", time.monotonic() - began)
-        if rows is not None:
-            combined = scored(rows)
-            if combined.objective < best.objective:
-                best = combined
-                report(best.objective, min(bound, best.objective))
+        if combined is not None:
+            keep(combined)
 
     def close_gap(until: float) -> None:
         """Reduced-cost enumeration: for a target objective (one above the bound, then one more
@@ -742,6 +750,7 @@ def price_and_dive(
             dives += 1
             _log.debug("dive %d: %d in %.1f s", dives, dived.objective,
                        time.monotonic() - started)
+            keep(dived)
             if 0 < bound < dived.objective <= bound + 2 * _shortfall(planner, dived)[1]:
                 # the dive's fixings left cover short that other agents' rows could take
                 repair_started = time.monotonic()
@@ -751,15 +760,10 @@ def price_and_dive(
                     for a, row in enumerate(roster):
                         master.add(a, _Column(row, pricers[a].cost(row)))
                 _log.debug("repaired: %d", dived.objective)
-                if dived.objective < best.objective:
-                    best = dived
-                    report(best.objective, min(bound, best.objective))
+                keep(dived)
                 # the repairs' rows combine with the other columns: the integer master, briefly
                 integer_master(min(dives_end, time.monotonic() + MASTER_IP_SECONDS))
             took = time.monotonic() - started
-            if dived.objective < best.objective:
-                best = dived
-                report(best.objective, min(bound, best.objective))
             if not enumerated and 0 < bound and best.objective - bound <= ENUM_GAP:
                 enumerated = True  # (once: its rows depend on the root's duals alone)
                 close_gap(time.monotonic() + ENUM_SHARE * (dives_end - time.monotonic()))
