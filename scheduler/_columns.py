@@ -71,7 +71,7 @@ _log = logging.getLogger(__name__)
 PRICE_SECONDS = 0.5
 # A dive's roster whose cover shortfall costs at least half its excess over the bound is
 # repaired (:func:`_repair`: windows of these many days around each shortfall, REPAIR_SECONDS
-# each, 5 x REPAIR_SECONDS per width at most).
+# each, 5 x REPAIR_SECONDS per width in all).
 REPAIR_WIDTHS = (7, 14)
 REPAIR_SECONDS = 2.0
 # Share of the time the root LP may take before the dives start, settled or not.
@@ -758,7 +758,8 @@ def price_and_dive(
                     dives_end, repair_started + 5 * len(REPAIR_WIDTHS) * REPAIR_SECONDS))
                 for roster in repaired:
                     for a, row in enumerate(roster):
-                        master.add(a, _Column(row, pricers[a].cost(row)))
+                        if tuple(row) not in master.known[a]:  # (most rows are kept ones)
+                            master.add(a, _Column(row, pricers[a].cost(row)))
                 _log.debug("repaired: %d", dived.objective)
                 keep(dived)
                 # the repairs' rows combine with the other columns: the integer master, briefly
