@@ -427,3 +427,49 @@ def test_columns_left_out_of_the_integer_master_cannot_be_part_of_a_roster_below
     # below the least over every column, none among the fitting ones either
     assert _columns._combine(master, _columns._fitting(master, least - 1), least - 1, 60) == (
         None, True)
+
+
+@pytest.mark.parametrize("kinds", [("column",), _columns.DIVES])
+def test_column_dives_fix_whole_columns_into_rosters_that_keep_the_rules(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    kinds: tuple[str, ...],
+) -> None:
+    monkeypatch.setattr(_columns, "ENUM_GAP", -1)  # the dives and the integer master alone
+    monkeypatch.setattr(_columns, "DIVES", kinds)
+    parsed = instance(1)
+    prob = curtois_problem(parsed)
+    start = first_roster(prob, 0.5)
+    masters: list[Any] = []
+    init = _columns._Master.__init__
+
+    def spy(self: Any, *args: Any) -> None:
+        init(self, *args)
+        masters.append(self)
+
+    monkeypatch.setattr(_columns._Master, "__init__", spy)
+    dived: list[list[Any]] = []
+    real = _columns._Master.unfix
+
+    def unfix(self: Any, a: int) -> None:  # a dive's end: its fixings are the roster's rows
+        if a == 0:
+            dived.append([])
+        fixed = self.lambdas[a]
+        dived[-1].append([column.row for column, var in zip(self.columns[a], fixed, strict=True)
+                          if var.ub() > 0])
+        real(self, a)
+
+    monkeypatch.setattr(_columns._Master, "unfix", unfix)
+    caplog.set_level("DEBUG", logger="scheduler._columns")
+    outcome = priced_and_dived(prob, start, 10, [])
+    logged = [message.split(" dive ")[0] for message in caplog.messages if " dive " in message]
+    assert logged and logged == [kinds[i % len(kinds)] for i in range(len(logged))]
+    if kinds == ("column",):
+        # every column dive ends with each agent held to one whole column (its row, or
+        # copies of it): the LP's own rows, no cell rounded
+        assert dived and all(len({tuple(row) for row in kept}) == 1
+                             for roster in dived for kept in roster)
+    assert 0 < outcome.bound <= 607 <= outcome.state.objective <= start.objective
+    score = curtois_evaluate(parsed, {p.id: list(row or []) for p, row in
+                                      zip(parsed.staff, outcome.state.rows, strict=True)})
+    assert score.feasible and score.objective == outcome.state.objective
+    assert masters
