@@ -639,6 +639,12 @@ def price_and_dive(
             # row that keeps the agent's rules)
             rows.append(master.columns[a][max(keeping or range(len(weights)),
                                               key=weights.__getitem__)].row)
+        return undive(rows)
+
+    def undive(rows: Sequence[Rows | None]) -> State:
+        """A dive's end: every fixing undone, the roster of ``rows`` scored."""
+        nonlocal diving
+        for a in range(n):
             pricers[a].fixed.clear()
             master.unfix(a)
         done.clear()
@@ -682,12 +688,7 @@ def price_and_dive(
                     weights = master.weights_of(a)
                     rows[a] = master.columns[a][max(range(len(weights)),
                                                     key=weights.__getitem__)].row
-        for a in range(n):
-            pricers[a].fixed.clear()
-            master.unfix(a)
-        done.clear()
-        diving = False
-        return scored(rows)
+        return undive(rows)
 
     def keep(state: State) -> None:
         """``state`` is the best roster if it is better."""
