@@ -664,11 +664,9 @@ def price_and_dive(
         while len(done) < n and not stopped():
             master.solve()
             heaviest: list[tuple[float, int, int]] = []
-            for a in range(n):
-                if a not in done:
-                    weights = master.weights_of(a)
-                    c = max(range(len(weights)), key=weights.__getitem__)
-                    heaviest.append((weights[c], a, c))
+            for a in set(range(n)) - done:
+                c, weight = heaviest_of(a)
+                heaviest.append((weight, a, c))
             heaviest.sort(reverse=True)
             chosen = [item for item in heaviest if item[0] >= _WHOLE]
             if time.monotonic() > end:
@@ -685,10 +683,14 @@ def price_and_dive(
             master.solve()
             for a in range(n):
                 if rows[a] is None:
-                    weights = master.weights_of(a)
-                    rows[a] = master.columns[a][max(range(len(weights)),
-                                                    key=weights.__getitem__)].row
+                    rows[a] = master.columns[a][heaviest_of(a)[0]].row
         return undive(rows)
+
+    def heaviest_of(a: int) -> tuple[int, float]:
+        """Agent ``a``'s heaviest column in the LP last solved, and its weight."""
+        weights = master.weights_of(a)
+        c = max(range(len(weights)), key=weights.__getitem__)
+        return c, weights[c]
 
     def keep(state: State) -> None:
         """``state`` is the best roster if it is better."""
