@@ -28,9 +28,11 @@ problem is a set-partitioning problem over *columns*, one whole row per agent:
   repair, and their columns let the integer master find best-known;
 * a dive that leaves cover short is **repaired**: CP-SAT re-solves the days around each
   shortfall for every agent at once; the rows found are columns;
-* the **integer master** runs after each repair and in the last :data:`MASTER_IP_SHARE` of the
-  time: CBC's best roster of one column per agent among the columns found whose reduced cost
-  leaves room for a better roster (price and branch, no proof).
+* the **integer master** runs after each column dive and each repair, and in the last
+  :data:`MASTER_IP_SHARE` of the time: CBC's best roster of one column per agent among the
+  columns found whose reduced cost leaves room for a better roster (price and branch, no
+  proof), its objective limit going up from the master LP's value (CBC is far quicker with a
+  tight limit).
 
 The dives', the repairs' and the integer master's rosters are made of rows that keep every
 hard rule; the best of them and the starting roster is returned, and the caller writes its exact
@@ -110,9 +112,12 @@ ENUM_SHARE = 0.5
 _ENUM_CAP = 5_000
 # The last share of the column generation's time, kept for the integer master: CBC's best
 # roster of one column per agent among the columns found that could be part of a better one;
-# and its time after each repaired dive (the repair's rows are new columns).
+# and its time after each column dive and each repaired dive (their rows are new columns).
 MASTER_IP_SHARE = 0.15
 MASTER_IP_SECONDS = 10.0
+# Share of the integer master's time for its tries at limits below one under the best
+# (:func:`_least_roster`).
+TIGHT_SHARE = 0.5
 # GLOP without presolve (it would redo it at every solve): dual simplex after only bounds were
 # tightened since the last solve (a dive's fixings: the basis stays dual feasible; 10x faster
 # than primal on Curtois 13), primal after columns were added.
@@ -408,6 +413,36 @@ def _combine(master: _Master, candidates: Sequence[Sequence[_Column]], limit: in
     return rows, proven
 
 
+def _least_roster(master: _Master, least: int, below: int, until: float,
+                  stopped: Callable[[], bool]) -> list[Rows] | None:
+    """A roster of one column per agent of ``master``, of objective below ``below``, found by
+    CBC by ``until`` (None if there is none or none was found): no proof, other rows are left
+    out. ``least`` is at most any such roster's objective (the master LP's value rounded up).
+
+    CBC is given only the columns that could be part of a roster up to its limit
+    (:func:`_fitting`), and it is far quicker with a tight limit (Curtois 7, 2,446 columns:
+    limit 1,059, nothing in 30 s; 1,057: 1,056 in 10 s; 1,056: 1,056 in 5 s; 1,055: none,
+    proven in 3 s). So the limit goes up from ``least`` one at a time while CBC proves there is
+    none, for at most :data:`TIGHT_SHARE` of the time; then (or at the first try CBC cannot
+    decide) the limit one below ``below``, with all the time left (far above the columns' least,
+    CBC proves little at a tight limit, and the loose one finds the better rosters)."""
+    target = least
+    tight_until = time.monotonic() + TIGHT_SHARE * (until - time.monotonic())
+    while not stopped() and target < below:
+        began = time.monotonic()
+        loose = target == below - 1
+        fits = _fitting(master, target)
+        rows, proven = _combine(master, fits, target, (until if loose else tight_until) - began)
+        _log.debug("integer master up to %d over %d of %d columns: %s, %s in %.1f s", target,
+                   sum(map(len, fits)), sum(map(len, master.columns)),
+                   "none" if rows is None else "found", "proven" if proven else "not proven",
+                   time.monotonic() - began)
+        if rows is not None or loose or time.monotonic() >= until:
+            return rows
+        target = target + 1 if proven and time.monotonic() < tight_until else below - 1
+    return None
+
+
 Cell = tuple[int, str | None]  # (day, shift type or None for a day off)
 
 
@@ -701,21 +736,12 @@ def price_and_dive(
 
     def integer_master(until: float) -> None:
         """Price and branch: CBC's best roster of one column per agent among the columns found
-        that could be part of a better roster than the best (no proof: other rows are left
-        out). A column whose reduced cost under the master LP is above what a better roster
-        leaves over the LP's value cannot be (a roster's objective is the LP's value plus its
-        columns' and slacks' reduced costs, none negative); CBC would fix those only against
-        an incumbent, and it has none."""
-        fits = _fitting(master, best.objective - 1)
-        began = time.monotonic()
-        rows, proven = _combine(master, fits, best.objective - 1, until - began)
-        combined = None if rows is None else scored(rows)
-        _log.debug("integer master over %d of %d columns: %s, %s in %.1f s",
-                   sum(map(len, fits)), sum(map(len, master.columns)),
-                   "nothing better" if combined is None else combined.objective,
-                   "proven" if proven else "not proven", time.monotonic() - began)
-        if combined is not None:
-            keep(combined)
+        (:func:`_least_roster`), kept if better."""
+        value, _, _ = master.solve()
+        rows = _least_roster(master, max(bound, math.ceil(value - 1e-6)), best.objective,
+                             until, stopped)
+        if rows is not None:
+            keep(scored(rows))
 
     def close_gap(until: float) -> None:
         """Reduced-cost enumeration: for a target objective (one above the bound, then one more
@@ -812,6 +838,7 @@ def price_and_dive(
             _log.debug("%s dive %d: %d in %.1f s", "column" if whole else "cell", dives,
                        dived.objective, time.monotonic() - started)
             keep(dived)
+            fresh = whole  # new columns: every column dive's, a repaired dive's
             if (not whole
                     and 0 < bound < dived.objective <= bound + 2 * _shortfall(planner, dived)[1]):
                 # the dive's fixings left cover short that other agents' rows could take
@@ -824,7 +851,9 @@ def price_and_dive(
                             master.add(a, _Column(row, pricers[a].cost(row)))
                 _log.debug("repaired: %d", dived.objective)
                 keep(dived)
-                # the repairs' rows combine with the other columns: the integer master, briefly
+                fresh = True
+            if fresh:
+                # the new columns combine with the others: the integer master, briefly
                 integer_master(min(dives_end, time.monotonic() + MASTER_IP_SECONDS))
             took = time.monotonic() - started
             if not enumerated and 0 < bound and best.objective - bound <= ENUM_GAP:

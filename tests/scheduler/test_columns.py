@@ -4,6 +4,7 @@ Lagrangian bound, the dives' rosters, and when the solver uses it."""
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import time
 from typing import Any
@@ -327,12 +328,12 @@ def test_the_integer_master_over_the_columns_found_ends_the_dives_and_its_roster
     prob = curtois_problem(instance(1))
     planner = Planner(prob, 1, 0, None)
     start = first_roster(prob, 0.5)
-    calls: list[tuple[int, int, list[list[Any]] | None]] = []
+    calls: list[tuple[int, bool, list[list[Any]] | None]] = []
     real = _columns._combine
 
     def spy(master: Any, candidates: Any, limit: int, seconds: float) -> Any:
         rows, proven = real(master, candidates, limit, seconds)
-        calls.append((limit, sum(len(columns) for columns in candidates), rows))
+        calls.append((limit, proven, rows))
         # the master's columns that could be part of a roster up to the limit
         assert all(all(any(c is d for d in every) for c in columns)
                    for columns, every in zip(candidates, master.columns, strict=True))
@@ -343,9 +344,9 @@ def test_the_integer_master_over_the_columns_found_ends_the_dives_and_its_roster
     reports: list[tuple[int, int]] = []
     outcome = priced_and_dived(prob, start, 10, reports)
     assert calls  # (the last after the dives; others after repaired dives)
-    limit, count, rows = calls[-1]
-    if rows is None:  # nothing below the dives' best among the columns
-        assert outcome.state.objective == limit + 1
+    limit, proven, rows = calls[-1]
+    if rows is None:  # nothing below the dives' best among the columns (unless cut short)
+        assert outcome.state.objective == limit + 1 or not proven
     else:
         found = planner.objective(State(rows=rows))
         assert outcome.state.objective == found <= limit
@@ -393,8 +394,9 @@ def test_a_roster_left_short_is_repaired_around_its_shortfalls_by_rows_that_keep
                for row, before in zip(found[0], short.rows, strict=True) if before)
 
 
-def test_columns_left_out_of_the_integer_master_cannot_be_part_of_a_roster_below_its_limit(
-) -> None:
+def priced_master() -> tuple[Planner, Any, int]:
+    """A master over Curtois 3's search roster and columns priced by the LP's duals and by
+    random ones, and the least roster's objective among its columns."""
     prob = curtois_problem(instance(3))
     planner = Planner(prob, 1, 0, None)
     master = _columns._Master(planner, len(prob.agents))
@@ -404,7 +406,7 @@ def test_columns_left_out_of_the_integer_master_cannot_be_part_of_a_roster_below
     for a, row in enumerate(start.rows):
         assert row is not None
         master.add(a, _columns._Column(list(row), pricers[a].cost(list(row))))
-    for _ in range(3):  # columns priced by the LP's duals and by random ones
+    for _ in range(3):
         _, duals, _ = master.solve()
         for noisy in (duals, {key: rng.uniform(-1, 100) for key in duals}):
             for a, pricer in enumerate(pricers):
@@ -412,7 +414,12 @@ def test_columns_left_out_of_the_integer_master_cannot_be_part_of_a_roster_below
                     master.add(a, _columns._Column(row, pricer.cost(row)))
     every, _ = _columns._combine(master, master.columns, 10**6, 60)
     assert every is not None
-    least = planner.objective(State(rows=list(every)))
+    return planner, master, planner.objective(State(rows=list(every)))
+
+
+def test_columns_left_out_of_the_integer_master_cannot_be_part_of_a_roster_below_its_limit(
+) -> None:
+    planner, master, least = priced_master()
     kept = []
     for limit in (least, least + 5, least + 50):
         fits = _columns._fitting(master, limit)
@@ -427,6 +434,39 @@ def test_columns_left_out_of_the_integer_master_cannot_be_part_of_a_roster_below
     # below the least over every column, none among the fitting ones either
     assert _columns._combine(master, _columns._fitting(master, least - 1), least - 1, 60) == (
         None, True)
+
+
+@pytest.mark.parametrize("undecided", [False, True])
+def test_the_integer_master_raises_its_limit_one_at_a_time_while_cbc_proves_there_is_none(
+    monkeypatch: pytest.MonkeyPatch, undecided: bool,
+) -> None:
+    planner, master, least = priced_master()
+    # (the master LP's value is far below here, the pool's random columns cost far more)
+    assert math.ceil(master.solve()[0] - 1e-6) <= least - 3
+    low = least - 3
+    calls: list[tuple[int, bool, bool]] = []
+    real = _columns._combine
+
+    def spy(master: Any, candidates: Any, limit: int, seconds: float) -> Any:
+        if undecided and not calls:  # CBC cut short at the first limit
+            calls.append((limit, False, False))
+            return None, False
+        rows, proven = real(master, candidates, limit, seconds)
+        calls.append((limit, proven, rows is not None))
+        return rows, proven
+
+    monkeypatch.setattr(_columns, "_combine", spy)
+    rows = _columns._least_roster(master, low, least + 50, time.monotonic() + 120, lambda: False)
+    assert rows is not None and planner.objective(State(rows=list(rows))) == least
+    if undecided:  # then straight to the limit one below the best
+        assert calls == [(low, False, False), (least + 49, True, True)]
+    else:  # none proven up to least - 1, the least found at its own limit
+        assert calls == [(limit, True, limit == least) for limit in range(low, least + 1)]
+    # nothing below what a roster of these columns can cost: no try
+    calls.clear()
+    assert _columns._least_roster(master, least, least, time.monotonic() + 60,
+                                  lambda: False) is None
+    assert not calls
 
 
 @pytest.mark.parametrize("kinds", [("column",), _columns.DIVES])
