@@ -118,6 +118,8 @@ MASTER_IP_SECONDS = 10.0
 # Share of the integer master's time for its tries at limits below one under the best
 # (:func:`_least_roster`).
 TIGHT_SHARE = 0.5
+# ... only when the best roster is at most this many units above the master LP's value.
+TIGHT_GAP = 6
 # GLOP without presolve (it would redo it at every solve): dual simplex after only bounds were
 # tightened since the last solve (a dive's fixings: the basis stays dual feasible; 10x faster
 # than primal on Curtois 13), primal after columns were added.
@@ -422,11 +424,12 @@ def _least_roster(master: _Master, least: int, below: int, until: float,
     CBC is given only the columns that could be part of a roster up to its limit
     (:func:`_fitting`), and it is far quicker with a tight limit (Curtois 7, 2,446 columns:
     limit 1,059, nothing in 30 s; 1,057: 1,056 in 10 s; 1,056: 1,056 in 5 s; 1,055: none,
-    proven in 3 s). So the limit goes up from ``least`` one at a time while CBC proves there is
-    none, for at most :data:`TIGHT_SHARE` of the time; then (or at the first try CBC cannot
-    decide) the limit one below ``below``, with all the time left (far above the columns' least,
-    CBC proves little at a tight limit, and the loose one finds the better rosters)."""
-    target = least
+    proven in 3 s). So, when ``below`` is at most :data:`TIGHT_GAP` above ``least``, the limit
+    goes up from ``least`` one at a time while CBC proves there is none, for at most
+    :data:`TIGHT_SHARE` of the time; then (or at the first try CBC cannot decide) the limit one
+    below ``below``, with all the time left (far above the columns' least, the loose limit
+    finds the better rosters)."""
+    target = least if below - least <= TIGHT_GAP else below - 1
     tight_until = time.monotonic() + TIGHT_SHARE * (until - time.monotonic())
     while not stopped() and target < below:
         began = time.monotonic()

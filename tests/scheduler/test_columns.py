@@ -436,19 +436,20 @@ def test_columns_left_out_of_the_integer_master_cannot_be_part_of_a_roster_below
         None, True)
 
 
-@pytest.mark.parametrize("undecided", [False, True])
+@pytest.mark.parametrize("case", ["tight", "undecided", "far"])
 def test_the_integer_master_raises_its_limit_one_at_a_time_while_cbc_proves_there_is_none(
-    monkeypatch: pytest.MonkeyPatch, undecided: bool,
+    monkeypatch: pytest.MonkeyPatch, case: str,
 ) -> None:
     planner, master, least = priced_master()
     # (the master LP's value is far below here, the pool's random columns cost far more)
     assert math.ceil(master.solve()[0] - 1e-6) <= least - 3
     low = least - 3
+    below = least + (50 if case == "far" else _columns.TIGHT_GAP - 3)
     calls: list[tuple[int, bool, bool]] = []
     real = _columns._combine
 
     def spy(master: Any, candidates: Any, limit: int, seconds: float) -> Any:
-        if undecided and not calls:  # CBC cut short at the first limit
+        if case == "undecided" and not calls:  # CBC cut short at the first limit
             calls.append((limit, False, False))
             return None, False
         rows, proven = real(master, candidates, limit, seconds)
@@ -456,12 +457,14 @@ def test_the_integer_master_raises_its_limit_one_at_a_time_while_cbc_proves_ther
         return rows, proven
 
     monkeypatch.setattr(_columns, "_combine", spy)
-    rows = _columns._least_roster(master, low, least + 50, time.monotonic() + 120, lambda: False)
+    rows = _columns._least_roster(master, low, below, time.monotonic() + 120, lambda: False)
     assert rows is not None and planner.objective(State(rows=list(rows))) == least
-    if undecided:  # then straight to the limit one below the best
-        assert calls == [(low, False, False), (least + 49, True, True)]
-    else:  # none proven up to least - 1, the least found at its own limit
+    if case == "tight":  # none proven up to least - 1, the least found at its own limit
         assert calls == [(limit, True, limit == least) for limit in range(low, least + 1)]
+    elif case == "undecided":  # then straight to the limit one below the best
+        assert calls == [(low, False, False), (below - 1, True, True)]
+    else:  # the best far above the least: the loose limit alone
+        assert calls == [(below - 1, True, True)]
     # nothing below what a roster of these columns can cost: no try
     calls.clear()
     assert _columns._least_roster(master, least, least, time.monotonic() + 60,
