@@ -4,6 +4,7 @@ Lagrangian bound, the dives' rosters, and when the solver uses it."""
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import random
 import time
@@ -470,6 +471,36 @@ def test_the_integer_master_raises_its_limit_one_at_a_time_while_cbc_proves_ther
     assert _columns._least_roster(master, least, least, time.monotonic() + 60,
                                   lambda: False) is None
     assert not calls
+
+
+def test_the_dives_go_on_when_the_final_integer_master_ends_early(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(_columns, "ENUM_GAP", -1)  # the dives and the integer master alone
+    monkeypatch.setattr(_columns, "MASTER_IP_SHARE", 0.5)  # (time for dives after it)
+    # no bound proven: no dive's roster ends the search
+    monkeypatch.setattr(_columns._Master, "lagrangian", lambda *_: -math.inf)
+    prob = curtois_problem(instance(2))
+    start = first_roster(prob, 0.5)
+    tries: list[tuple[float, float]] = []  # (until, wall-clock time of the call)
+
+    def proven_none(master: Any, least: int, below: int, until: float, stopped: Any) -> None:
+        tries.append((until, time.time()))  # CBC proves at once there is none
+        return None
+
+    monkeypatch.setattr(_columns, "_least_roster", proven_none)
+    caplog.set_level(logging.DEBUG, logger="scheduler._columns")
+    deadline = time.monotonic() + 12
+    outcome = _columns.price_and_dive(prob, start, deadline=deadline, workers=2, seed=0,
+                                      stop_event=None, report=lambda objective, bound: None)
+    assert not outcome.optimal
+    # the final integer master: the first up to the deadline (the dives' before it end earlier)
+    final = next(when for until, when in tries if until == deadline)
+    assert all(until <= deadline for until, _ in tries)
+    dives = [record.created for record in caplog.records if " dive " in record.getMessage()]
+    # dives before it, and again in the time it left
+    assert min(dives) < final < max(dives)
+    assert time.monotonic() < deadline + 2.0
 
 
 @pytest.mark.parametrize("kinds", [("column",), _columns.DIVES])
