@@ -322,6 +322,48 @@ def test_enumerating_every_row_that_could_do_better_proves_the_roster_optimal(
     assert outcome.bound < 607 and not outcome.optimal
 
 
+def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
+    monkeypatch.setattr(_columns, "_ENUM_CAP", 3)  # every agent's list cut short
+    prob = curtois_problem(instance(1))
+    start = first_roster(prob, 1.0)
+    agent_of: dict[int, int] = {}
+    real_init = _columns._Pricer.__init__
+
+    def init(self: Any, planner: Planner, a: int) -> None:
+        real_init(self, planner, a)
+        agent_of[id(self)] = a
+
+    listed: list[tuple[int, tuple[str | None, ...], bool]] = []
+    real_enumerate = _columns._Pricer.enumerate
+
+    def enumerate_rows(self: Any, *args: Any) -> Any:
+        columns, whole = real_enumerate(self, *args)
+        listed.extend((agent_of[id(self)], tuple(c.row), whole) for c in columns)
+        return columns, whole
+
+    seen: list[tuple[int, list[set[tuple[str | None, ...]]]]] = []  # (rows listed, columns)
+    real_least = _columns._least_roster
+
+    def least_roster(master: Any, *args: Any) -> Any:
+        seen.append((len(listed), [set(known) for known in master.known]))
+        return real_least(master, *args)
+
+    monkeypatch.setattr(_columns._Pricer, "__init__", init)
+    monkeypatch.setattr(_columns._Pricer, "enumerate", enumerate_rows)
+    monkeypatch.setattr(_columns, "_least_roster", least_roster)
+    outcome = priced_and_dived(prob, start, 20, [])
+    assert listed and not all(whole for _, _, whole in listed)  # (cut short: no proof)
+    assert not outcome.optimal
+    # an integer master after the enumeration, over its rows too
+    after = [known for count, known in seen if count == len(listed)]
+    assert after and all(row in after[0][a] for a, row, _ in listed)
+    assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
+                                                       time.monotonic())).ok
+
+
 def test_the_integer_master_over_the_columns_found_ends_the_dives_and_its_roster_is_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
