@@ -110,6 +110,8 @@ DIVES = ("cell", "column")
 ENUM_GAP = 6
 ENUM_SHARE = 0.5
 _ENUM_CAP = 5_000
+# ... and a list cut short gives the integer master its rows when they are at most this many.
+_ENUM_GIVEN = 10_000
 # The last share of the column generation's time, kept for the integer master: CBC's best
 # roster of one column per agent among the columns found that could be part of a better one;
 # and its time after each column dive and each repaired dive (their rows are new columns).
@@ -800,10 +802,13 @@ def price_and_dive(
                 # an incomplete list proves nothing, but its rows are columns: the integer master
                 # over them and the dives' (on Curtois 6 CBC found best-known 1,950 over the rows
                 # tying with each agent's least and the dives' columns, none of which held it)
-                for a, (columns, _) in enumerate(found):
-                    for column in columns:
-                        master.add(a, column)
-                integer_master(until)
+                # (unless it is long: on Curtois 7, 16,866 rows took CBC 42 s per limit, and the
+                # master kept them, slowing the integer masters after every dive)
+                if sum(len(columns) for columns, _ in found) <= _ENUM_GIVEN:
+                    for a, (columns, _) in enumerate(found):
+                        for column in columns:
+                            master.add(a, column)
+                    integer_master(min(until, time.monotonic() + 2 * MASTER_IP_SECONDS))
                 return
             if any(not columns for columns, _ in found):
                 rows, proven = None, True  # some agent has no row that fits
