@@ -28,11 +28,12 @@ problem is a set-partitioning problem over *columns*, one whole row per agent:
   repair, and their columns let the integer master find best-known;
 * a dive that leaves cover short is **repaired**: CP-SAT re-solves the days around each
   shortfall for every agent at once; the rows found are columns;
-* the **integer master** runs after each column dive and each repair, and in the last
-  :data:`MASTER_IP_SHARE` of the time: CBC's best roster of one column per agent among the
-  columns found whose reduced cost leaves room for a better roster (price and branch, no
-  proof), its objective limit going up from the master LP's value (CBC is far quicker with a
-  tight limit).
+* the **integer master** runs after each column dive, each repair and a reduced-cost
+  enumeration cut short (over its rows too, when at most :data:`_ENUM_GIVEN`), and in the last
+  :data:`MASTER_IP_SHARE` of the time (the dives going on if it ends early): CBC's best
+  roster of one column per agent among the columns found whose reduced cost leaves room for a
+  better roster (price and branch, no proof), its objective limit going up from the master LP's
+  value (CBC is far quicker with a tight limit).
 
 The dives', the repairs' and the integer master's rosters are made of rows that keep every
 hard rule; the best of them and the starting roster is returned, and the caller writes its exact
@@ -795,8 +796,8 @@ def price_and_dive(
                 found = list(pool.map(listing, range(n), limits, [enumeration_end] * n))
                 listed = target
             complete = all(whole for _, whole in found) and not stopped()
-            _log.debug("up to %d: %d rows, %s, %.1f s left", target,
-                       sum(len(columns) for columns, _ in found),
+            rows_listed = sum(len(columns) for columns, _ in found)
+            _log.debug("up to %d: %d rows, %s, %.1f s left", target, rows_listed,
                        "complete" if complete else "incomplete", until - time.monotonic())
             if not complete:
                 # an incomplete list proves nothing, but its rows are columns: the integer master
@@ -804,7 +805,7 @@ def price_and_dive(
                 # tying with each agent's least and the dives' columns, none of which held it)
                 # (unless it is long: on Curtois 7, 16,866 rows took CBC 42 s per limit, and the
                 # master kept them, slowing the integer masters after every dive)
-                if sum(len(columns) for columns, _ in found) <= _ENUM_GIVEN:
+                if rows_listed <= _ENUM_GIVEN:
                     for a, (columns, _) in enumerate(found):
                         for column in columns:
                             master.add(a, column)
