@@ -29,11 +29,11 @@ problem is a set-partitioning problem over *columns*, one whole row per agent:
 * a dive that leaves cover short is **repaired**: CP-SAT re-solves the days around each
   shortfall for every agent at once; the rows found are columns;
 * the **integer master** runs after each column dive, each repair and a reduced-cost
-  enumeration cut short (over its rows that tie with their agent's least too), and in the last
-  :data:`MASTER_IP_SHARE` of the time (the dives going on if it ends early): the MIP
-  solvers' (:data:`MIP_SOLVERS`, at once) best roster of one column per agent among the columns
-  found whose reduced cost leaves room for a better roster (price and branch, no proof), its
-  objective limit going up from the master LP's value (they are far quicker with a tight limit).
+  enumeration cut short (over its rows too, when at most :data:`_ENUM_GIVEN`), and in the last
+  :data:`MASTER_IP_SHARE` of the time (the dives going on if it ends early): CBC's best
+  roster of one column per agent among the columns found whose reduced cost leaves room for a
+  better roster (price and branch, no proof), its objective limit going up from the master LP's
+  value (CBC is far quicker with a tight limit).
 
 The dives', the repairs' and the integer master's rosters are made of rows that keep every
 hard rule; the best of them and the starting roster is returned, and the caller writes its exact
@@ -111,22 +111,13 @@ DIVES = ("cell", "column")
 ENUM_GAP = 6
 ENUM_SHARE = 0.5
 _ENUM_CAP = 5_000
-# ... and a list cut short gives the integer master its rows that tie with their agent's least
-# listed one (reduced cost within _TIE of it), when they are at most _ENUM_GIVEN.
-_TIE = 0.01
+# ... and a list cut short gives the integer master its rows when they are at most this many.
 _ENUM_GIVEN = 10_000
 # The last share of the column generation's time, kept for the integer master: CBC's best
 # roster of one column per agent among the columns found that could be part of a better one;
 # and its time after each column dive and each repaired dive (their rows are new columns).
 MASTER_IP_SHARE = 0.15
 MASTER_IP_SECONDS = 10.0
-# The MIP solvers the integer master and the enumeration's combination run at once, as many
-# as the workers (one each): neither is the quicker everywhere (a proof of "none at 1,949" over
-# 10,652 columns of Curtois 6: SCIP 9.5 s, CBC 40 s; "none at 1,056" over 1,141 of Curtois 7:
-# CBC 2.6 s, SCIP nothing in 60 s).
-MIP_SOLVERS = ("CBC", "SCIP")
-# Seconds past its time limit a MIP solver's answer is waited for (then it is left unheard).
-_MIP_GRACE = 1.0
 # Share of the integer master's time for its tries at limits below one under the best
 # (:func:`_least_roster`).
 TIGHT_SHARE = 0.5
@@ -378,109 +369,57 @@ class _Cut:
         return self.event.is_set() or (self.outer is not None and self.outer.is_set())
 
 
-def _ties(columns: Sequence[_Column], duals: dict[tuple[int, str], float]) -> list[_Column]:
-    """The columns whose reduced cost is within :data:`_TIE` of the least among them."""
-    reduced = [column.cost - _worked(column.row, duals) for column in columns]
-    if not reduced:
-        return []
-    least = min(reduced)
-    return [column for column, cost in zip(columns, reduced, strict=True)
-            if cost <= least + _TIE]
-
-
 def _combine(master: _Master, candidates: Sequence[Sequence[_Column]], limit: int,
-             seconds: float, workers: int = 1) -> tuple[list[Rows] | None, bool]:
+             seconds: float) -> tuple[list[Rows] | None, bool]:
     """The least-cost roster of objective at most ``limit`` made of one candidate column per
-    agent, and whether it was proven the least (or there proven to be none): the branch and
-    bound of the MIP solvers shipped with OR-Tools (on such set-partitioning problems their
-    LP-based search proves what CP-SAT's does not), :data:`MIP_SOLVERS` at once, as many as
-    ``workers``: the first answer proven is taken; when none is, the better one."""
-    model = pywraplp.Solver.CreateSolver(MIP_SOLVERS[0])  # (built once, then copied)
-    if model is None:  # pragma: no cover - OR-Tools' wheels ship CBC and SCIP
-        raise RuntimeError(f"OR-Tools has no {MIP_SOLVERS[0]} solver")
+    agent (CBC's branch and bound, shipped with OR-Tools: on such set-partitioning problems its
+    LP-based search proves what CP-SAT's does not), and whether CBC proved it the least (or
+    proved there is none).
+    """
+    mip = pywraplp.Solver.CreateSolver("CBC")
+    if mip is None:  # pragma: no cover - CBC ships with OR-Tools
+        raise RuntimeError("OR-Tools has no CBC solver")
+    mip.SetTimeLimit(max(1, int(1000 * seconds)))
     terms: list[tuple[pywraplp.Variable, float]] = []
     cover: dict[tuple[int, str], pywraplp.Constraint] = {}
     for key, required in master.required.items():
-        row = cover[key] = model.Constraint(float(required), float(required))
-        under = model.NumVar(0.0, float(required), "")
-        over = model.NumVar(0.0, model.infinity(), "")
+        row = cover[key] = mip.Constraint(float(required), float(required))
+        under, over = mip.NumVar(0.0, float(required), ""), mip.NumVar(0.0, mip.infinity(), "")
         row.SetCoefficient(under, 1.0)
         row.SetCoefficient(over, -1.0)
         weight_under, weight_over = master.weights[key]
         terms += [(under, float(weight_under)), (over, float(weight_over))]
-    chosen: list[list[int]] = []  # each candidate's variable, by index
+    chosen: list[list[pywraplp.Variable]] = []
     for columns in candidates:
-        one = model.Constraint(1.0, 1.0)
+        one = mip.Constraint(1.0, 1.0)
         chosen.append([])
         for column in columns:
-            var = model.BoolVar("")
+            var = mip.BoolVar("")
             one.SetCoefficient(var, 1.0)
             terms.append((var, float(column.cost)))
             for day, shift in enumerate(column.row):
                 if shift is not None and (day, shift) in cover:
                     cover[day, shift].SetCoefficient(var, 1.0)
-            chosen[-1].append(var.index())
-    objective = model.Objective()
-    at_most = model.Constraint(-model.infinity(), float(limit))
+            chosen[-1].append(var)
+    objective = mip.Objective()
+    at_most = mip.Constraint(-mip.infinity(), float(limit))
     for var, weight in terms:
         objective.SetCoefficient(var, weight)
         at_most.SetCoefficient(var, weight)
     objective.SetMinimization()
-    proto = linear_solver_pb2.MPModelProto()
-    model.ExportModelToProto(proto)
-    solvers = [model]
-    for name in MIP_SOLVERS[1:max(1, workers)]:
-        other = pywraplp.Solver.CreateSolver(name)
-        if other is None:  # pragma: no cover - OR-Tools' wheels ship CBC and SCIP
-            raise RuntimeError(f"OR-Tools has no {name} solver")
-        other.LoadModelFromProto(proto)
-        solvers.append(other)
-    answers: list[tuple[pywraplp.Solver, int]] = []
-    answered = threading.Condition()
-
-    def run(mip: pywraplp.Solver) -> None:
-        mip.SetTimeLimit(max(1, int(1000 * seconds)))
-        status = mip.Solve()
-        with answered:
-            answers.append((mip, status))
-            answered.notify()
-
-    proof = (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE)
-    # (daemons: CBC cannot be interrupted, and its answer can come after the other's proof)
-    threads = [threading.Thread(target=run, args=(mip,), daemon=True) for mip in solvers]
-    for thread in threads:
-        thread.start()
-    with answered:  # (CBC can run far past its time limit: 190 s for 70 s on Curtois 7)
-        answered.wait_for(lambda: len(answers) == len(solvers)
-                          or any(status in proof for _, status in answers),
-                          timeout=seconds + _MIP_GRACE)
-        final = list(answers)
-    for mip, thread in zip(solvers, threads, strict=True):
-        if all(mip is not done for done, _ in final) and mip.InterruptSolve():
-            thread.join()  # (SCIP stops within a moment; CBC runs on, unheard)
-    if not final:
-        return None, False
-
-    def rank(answer: tuple[pywraplp.Solver, int]) -> tuple[bool, bool, float]:
-        mip, status = answer
-        found = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
-        return (status not in proof, not found,
-                mip.Objective().Value() if found else math.inf)
-
-    mip, status = min(final, key=rank)
-    proven = status in proof
+    status = mip.Solve()
+    proven = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None, proven
-    variables = mip.variables()
     rows = []
-    for columns, indices in zip(candidates, chosen, strict=True):
-        pick = max(range(len(indices)), key=lambda c: variables[indices[c]].solution_value())
+    for columns, variables in zip(candidates, chosen, strict=True):
+        pick = max(range(len(variables)), key=lambda c: variables[c].solution_value())
         rows.append(list(columns[pick].row))
     return rows, proven
 
 
 def _least_roster(master: _Master, least: int, below: int, until: float,
-                  stopped: Callable[[], bool], workers: int = 1) -> list[Rows] | None:
+                  stopped: Callable[[], bool]) -> list[Rows] | None:
     """A roster of one column per agent of ``master``, of objective below ``below``, found by
     CBC by ``until`` (None if there is none or none was found): no proof, other rows are left
     out. ``least`` is at most any such roster's objective (the master LP's value rounded up).
@@ -499,8 +438,7 @@ def _least_roster(master: _Master, least: int, below: int, until: float,
         began = time.monotonic()
         loose = target == below - 1
         fits = _fitting(master, target)
-        rows, proven = _combine(master, fits, target, (until if loose else tight_until) - began,
-                                workers)
+        rows, proven = _combine(master, fits, target, (until if loose else tight_until) - began)
         _log.debug("integer master up to %d over %d of %d columns: %s, %s in %.1f s", target,
                    sum(map(len, fits)), sum(map(len, master.columns)),
                    "none" if rows is None else "found", "proven" if proven else "not proven",
@@ -803,11 +741,11 @@ def price_and_dive(
             report(best.objective, min(bound, best.objective))
 
     def integer_master(until: float) -> None:
-        """Price and branch: the MIP solvers' best roster of one column per agent among the
-        columns found (:func:`_least_roster`), kept if better."""
+        """Price and branch: CBC's best roster of one column per agent among the columns found
+        (:func:`_least_roster`), kept if better."""
         value, _, _ = master.solve()
         rows = _least_roster(master, max(bound, math.ceil(value - 1e-6)), best.objective,
-                             until, stopped, workers)
+                             until, stopped)
         if rows is not None:
             keep(scored(rows))
 
@@ -862,17 +800,13 @@ def price_and_dive(
             _log.debug("up to %d: %d rows, %s, %.1f s left", target, rows_listed,
                        "complete" if complete else "incomplete", until - time.monotonic())
             if not complete:
-                # an incomplete list proves nothing, but its rows that tie with their agent's
-                # least are columns: the integer master over them and the dives' (on Curtois 6
-                # the rosters of 1,950 are made of such rows, which pricing, returning one among
-                # the ties, had not found; rows above the ties are left out: on Curtois 7, where
-                # the bound's level reaches 0.92 above each agent's least, 16,866 rows took CBC
-                # 42 s per limit, and the master kept them, slowing every later integer master)
-                ties = [_ties(columns, duals) for columns, _ in found]
-                given = sum(map(len, ties))
-                _log.debug("%d of them tie with their agent's least", given)
-                if given <= _ENUM_GIVEN:
-                    for a, columns in enumerate(ties):
+                # an incomplete list proves nothing, but its rows are columns: the integer master
+                # over them and the dives' (on Curtois 6 CBC found best-known 1,950 over the rows
+                # tying with each agent's least and the dives' columns, none of which held it)
+                # (unless it is long: on Curtois 7, 16,866 rows took CBC 42 s per limit, and the
+                # master kept them, slowing the integer masters after every dive)
+                if rows_listed <= _ENUM_GIVEN:
+                    for a, (columns, _) in enumerate(found):
                         for column in columns:
                             master.add(a, column)
                     integer_master(min(until, time.monotonic() + 2 * MASTER_IP_SECONDS))
@@ -881,7 +815,7 @@ def price_and_dive(
                 rows, proven = None, True  # some agent has no row that fits
             else:
                 rows, proven = _combine(master, [columns for columns, _ in found], target,
-                                        max(0.0, until - time.monotonic()), workers)
+                                        max(0.0, until - time.monotonic()))
             if rows is None:
                 if not proven:
                     return
