@@ -24,8 +24,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# PYTEST_ARGS passes options on, e.g. PYTEST_ARGS=--database-tests-only (CI's PostgreSQL pass).
 pytest: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The browser test drives Debian's Chromium; install it when missing and we may (root + apt).
 browser:

@@ -6,10 +6,13 @@ import threading
 from pathlib import Path
 
 import anyio
+import pytest
 from anyio import to_thread
 from sqlalchemy import event, text
+from sqlmodel import Session
 
 from callcenter.db import MAX_OVERFLOW, POOL_SIZE, SQLITE_POOL_SIZE, make_engine
+from tests.conftest import uses_database
 
 
 async def _web_threads() -> float:
@@ -64,3 +67,13 @@ def test_a_pooled_sqlite_connection_serves_any_thread(tmp_path: Path) -> None:
 
 def test_server_pools_outnumber_the_web_thread_pool() -> None:
     assert POOL_SIZE + MAX_OVERFLOW > anyio.run(_web_threads) == 40
+
+
+def test_a_test_asking_for_a_session_is_a_database_test(
+    request: pytest.FixtureRequest, session: Session
+) -> None:
+    assert uses_database(request.node)
+
+
+def test_a_test_asking_for_no_database_is_not_one(request: pytest.FixtureRequest) -> None:
+    assert not uses_database(request.node)
