@@ -33,7 +33,10 @@ problem is a set-partitioning problem over *columns*, one whole row per agent:
   :data:`MASTER_IP_SHARE` of the time (the dives going on if it ends early): CBC's best
   roster of one column per agent among the columns found whose reduced cost leaves room for a
   better roster (price and branch, no proof), its objective limit going up from the master LP's
-  value (CBC is far quicker with a tight limit).
+  value (CBC is far quicker with a tight limit);
+* after an enumeration cut short, **reach** lists each agent's rows alone up to the best minus
+  one (a few above their least) and SCIP combines those a little above their agents' least,
+  then more (SCIP finds on Curtois 6 what CBC does not: :func:`reach` in ``price_and_dive``).
 
 The dives', the repairs' and the integer master's rosters are made of rows that keep every
 hard rule; the best of them and the starting roster is returned, and the caller writes its exact
@@ -111,8 +114,15 @@ DIVES = ("cell", "column")
 ENUM_GAP = 6
 ENUM_SHARE = 0.5
 _ENUM_CAP = 5_000
-# ... and a list cut short gives the integer master its rows when they are at most this many.
+# ... and a list cut short gives the integer master its rows when they are at most this many;
+# then :func:`reach` lists, for each agent alone, at most _REACH_CAP rows up to the best minus
+# one (in REACH_LISTING of the enumeration's time left, at most REACH_AGENT_SECONDS each), and
+# SCIP combines those up to each share of REACH_STEPS of that room in turn.
 _ENUM_GIVEN = 10_000
+_REACH_CAP = 20_000
+REACH_LISTING = 0.35
+REACH_AGENT_SECONDS = 15.0
+REACH_STEPS = (0.5, 0.75, 1.0)
 # The last share of the column generation's time, kept for the integer master: CBC's best
 # roster of one column per agent among the columns found that could be part of a better one;
 # and its time after each column dive and each repaired dive (their rows are new columns).
@@ -370,15 +380,15 @@ class _Cut:
 
 
 def _combine(master: _Master, candidates: Sequence[Sequence[_Column]], limit: int,
-             seconds: float) -> tuple[list[Rows] | None, bool]:
+             seconds: float, solver: str = "CBC") -> tuple[list[Rows] | None, bool]:
     """The least-cost roster of objective at most ``limit`` made of one candidate column per
-    agent (CBC's branch and bound, shipped with OR-Tools: on such set-partitioning problems its
-    LP-based search proves what CP-SAT's does not), and whether CBC proved it the least (or
-    proved there is none).
+    agent (CBC's branch and bound, or SCIP's, both shipped with OR-Tools: on such
+    set-partitioning problems their LP-based search proves what CP-SAT's does not), and whether
+    the solver proved it the least (or proved there is none).
     """
-    mip = pywraplp.Solver.CreateSolver("CBC")
-    if mip is None:  # pragma: no cover - CBC ships with OR-Tools
-        raise RuntimeError("OR-Tools has no CBC solver")
+    mip = pywraplp.Solver.CreateSolver(solver)
+    if mip is None:  # pragma: no cover - CBC and SCIP ship with OR-Tools
+        raise RuntimeError(f"OR-Tools has no {solver} solver")
     mip.SetTimeLimit(max(1, int(1000 * seconds)))
     terms: list[tuple[pywraplp.Variable, float]] = []
     cover: dict[tuple[int, str], pywraplp.Constraint] = {}
@@ -810,6 +820,7 @@ def price_and_dive(
                         for column in columns:
                             master.add(a, column)
                     integer_master(min(until, time.monotonic() + 2 * MASTER_IP_SECONDS))
+                reach(duals, least, lagrangian, until)
                 return
             if any(not columns for columns, _ in found):
                 rows, proven = None, True  # some agent has no row that fits
@@ -831,6 +842,49 @@ def price_and_dive(
                 bound = best.objective
             report(best.objective, min(bound, best.objective))
             target = min(target, best.objective - 1)
+
+    def reach(duals: dict[tuple[int, str], float], least: Sequence[float], lagrangian: float,
+              until: float) -> None:
+        """One below the best from rows a little above each agent's least: every agent's rows
+        whose reduced cost leaves the roster at most the best minus one (listed for each agent
+        alone, at most :data:`_REACH_CAP`, not all of them when time runs out), then SCIP's
+        roster of one such row per agent (and the master's columns that fit), the rows' room
+        going up in :data:`REACH_STEPS` while SCIP proves there is none. On Curtois 6 (bound
+        1,949, best-known 1,950) a 1,950 roster needs one agent's row 0.75 above its least and
+        another's 0.25: SCIP proved none over the rows up to 0.5 above (11,517) in 17 s and
+        found 1,950 over those up to 0.75 above (16,975) in 34 s; CBC found none over every row
+        up to 1 above (32,953) in 150 s."""
+        target = best.objective - 1
+        room = target - lagrangian
+        if room <= 0 or stopped() or time.monotonic() >= until:
+            return
+        listing_end = time.monotonic() + REACH_LISTING * (until - time.monotonic())
+        found = list(pool.map(
+            lambda a: pricers[a].enumerate(
+                duals, room + least[a],
+                max(0.05, min(REACH_AGENT_SECONDS, listing_end - time.monotonic())),
+                _REACH_CAP, stop_event)[0], range(n)))
+        gaps = [[column.cost - _worked(column.row, duals) - least[a] for column in columns]
+                for a, columns in enumerate(found)]
+        for step in REACH_STEPS:
+            if stopped() or time.monotonic() >= until:
+                return
+            began = time.monotonic()
+            fits = _fitting(master, target)
+            known = [{tuple(column.row) for column in columns} for columns in fits]
+            for a, columns in enumerate(found):
+                fits[a] += [column for column, gap in zip(columns, gaps[a], strict=True)
+                            if gap <= step * room + _EPSILON and tuple(column.row) not in known[a]]
+            rows, proven = _combine(master, fits, target, until - began, "SCIP")
+            _log.debug("reach: up to %d with rows %.2f above their least, %d columns: %s, %s "
+                       "in %.1f s", target, step * room, sum(map(len, fits)),
+                       "none" if rows is None else "found", "proven" if proven else "not proven",
+                       time.monotonic() - began)
+            if rows is not None:
+                keep(scored(rows))
+                return
+            if not proven:
+                return
 
     rng = random.Random(seed)
     dives = 0

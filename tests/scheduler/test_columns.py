@@ -274,7 +274,9 @@ def test_enumeration_gives_every_row_within_its_reduced_cost_limit_and_says_when
     assert not complete and len(capped) == 3
 
 
+@pytest.mark.parametrize("solver", ["CBC", "SCIP"])
 def test_combining_candidate_rows_finds_the_least_roster_and_proves_there_is_none_below(
+    solver: str,
 ) -> None:
     prob = curtois_problem(instance(1))
     planner = Planner(prob, 1, 0, None)
@@ -294,10 +296,10 @@ def test_combining_candidate_rows_finds_the_least_roster_and_proves_there_is_non
     least = min(planner.objective(State(rows=[list(c.row) for c in pick]))
                 for pick in itertools.product(*candidates))
     master = _columns._Master(planner, len(prob.agents))
-    rows, proven = _columns._combine(master, candidates, least, 30.0)
+    rows, proven = _columns._combine(master, candidates, least, 30.0, solver)
     assert proven and rows is not None
     assert planner.objective(State(rows=list(rows))) == least
-    assert _columns._combine(master, candidates, least - 1, 30.0) == (None, True)
+    assert _columns._combine(master, candidates, least - 1, 30.0, solver) == (None, True)
 
 
 def test_enumerating_every_row_that_could_do_better_proves_the_roster_optimal(
@@ -343,7 +345,8 @@ def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master_unless_t
 
     def enumerate_rows(self: Any, *args: Any) -> Any:
         columns, whole = real_enumerate(self, *args)
-        listed.extend((agent_of[id(self)], tuple(c.row), whole) for c in columns)
+        if args[3] == _columns._ENUM_CAP:  # (the enumeration's lists, not reach's)
+            listed.extend((agent_of[id(self)], tuple(c.row), whole) for c in columns)
         return columns, whole
 
     seen: list[tuple[int, list[set[tuple[str | None, ...]]]]] = []  # (rows listed, columns)
@@ -365,6 +368,64 @@ def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master_unless_t
         assert after and all(row in after[0][a] for a, row, _ in listed)
     else:
         assert not any(all(row in known[a] for a, row, _ in listed) for known in after)
+    assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
+                                                       time.monotonic())).ok
+
+
+def test_after_an_enumeration_cut_short_scip_combines_rows_listed_up_to_the_best_minus_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
+    monkeypatch.setattr(_columns, "_ENUM_CAP", 3)  # every agent's list cut short
+    monkeypatch.setattr(_columns, "_ENUM_GIVEN", 0)  # its rows not given to the integer master
+    prob = curtois_problem(instance(1))
+    planner = Planner(prob, 1, 0, None)
+    start = first_roster(prob, 1.0)
+    reach_lists: list[tuple[int, list[Any], bool]] = []  # (agent, its rows, all of them)
+    agent_of: dict[int, int] = {}
+    real_init = _columns._Pricer.__init__
+
+    def init(self: Any, planner: Planner, a: int) -> None:
+        real_init(self, planner, a)
+        agent_of[id(self)] = a
+
+    real_enumerate = _columns._Pricer.enumerate
+
+    def enumerate_rows(self: Any, *args: Any) -> Any:
+        columns, whole = real_enumerate(self, *args)
+        if args[3] == _columns._REACH_CAP:
+            reach_lists.append((agent_of[id(self)], columns, whole))
+        return columns, whole
+
+    calls: list[tuple[int, list[set[tuple[str | None, ...]]], list[Any] | None, bool]] = []
+    real_combine = _columns._combine
+
+    def combine(master: Any, candidates: Any, limit: int, seconds: float,
+                solver: str = "CBC") -> Any:
+        rows, proven = real_combine(master, candidates, limit, seconds, solver)
+        if solver == "SCIP":
+            calls.append((limit, [{tuple(c.row) for c in columns} for columns in candidates],
+                          rows, proven))
+        return rows, proven
+
+    monkeypatch.setattr(_columns._Pricer, "__init__", init)
+    monkeypatch.setattr(_columns._Pricer, "enumerate", enumerate_rows)
+    monkeypatch.setattr(_columns, "_combine", combine)
+    outcome = priced_and_dived(prob, start, 20, [])
+    # each agent's rows listed alone (a few hundred each on Instance 1: every one of them)
+    assert sorted(a for a, _, _ in reach_lists) == list(range(len(prob.agents)))
+    assert all(whole for _, _, whole in reach_lists)
+    assert calls and len(calls) <= len(_columns.REACH_STEPS)
+    # one limit (the best minus one); the rows' room goes up while SCIP proves there is none
+    assert len({limit for limit, _, _, _ in calls}) == 1
+    for (_, before, rows, proven), (_, after, _, _) in itertools.pairwise(calls):
+        assert rows is None and proven
+        assert all(b <= c for b, c in zip(before, after, strict=True))
+    limit, last, rows, proven = calls[-1]
+    if len(calls) == len(_columns.REACH_STEPS) and rows is None:  # every listed row was given
+        assert all({tuple(c.row) for c in columns} <= last[a] for a, columns, _ in reach_lists)
+    if rows is not None:  # SCIP's roster is kept
+        assert outcome.state.objective <= planner.objective(State(rows=list(rows))) <= limit
     assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
                                                        time.monotonic())).ok
 
