@@ -864,17 +864,20 @@ def price_and_dive(
                 duals, room + least[a],
                 max(0.05, min(REACH_AGENT_SECONDS, listing_end - time.monotonic())),
                 _REACH_CAP, stop_event)[0], range(n)))
-        gaps = [[column.cost - _worked(column.row, duals) - least[a] for column in columns]
-                for a, columns in enumerate(found)]
+        # each listed row not among the master's columns that fit (the master is the same at
+        # every step), and its reduced cost above its agent's least
+        fitting = _fitting(master, target)
+        listed = []
+        for a, columns in enumerate(found):
+            known = {tuple(column.row) for column in fitting[a]}
+            listed.append([(column, column.cost - _worked(column.row, duals) - least[a])
+                           for column in columns if tuple(column.row) not in known])
         for step in REACH_STEPS:
             if stopped() or time.monotonic() >= until:
                 return
             began = time.monotonic()
-            fits = _fitting(master, target)
-            known = [{tuple(column.row) for column in columns} for columns in fits]
-            for a, columns in enumerate(found):
-                fits[a] += [column for column, gap in zip(columns, gaps[a], strict=True)
-                            if gap <= step * room + _EPSILON and tuple(column.row) not in known[a]]
+            fits = [fitting[a] + [column for column, gap in listed[a]
+                                  if gap <= step * room + _EPSILON] for a in range(n)]
             rows, proven = _combine(master, fits, target, until - began, "SCIP")
             _log.debug("reach: up to %d with rows %.2f above their least, %d columns: %s, %s "
                        "in %.1f s", target, step * room, sum(map(len, fits)),

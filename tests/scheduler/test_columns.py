@@ -324,6 +324,19 @@ def test_enumerating_every_row_that_could_do_better_proves_the_roster_optimal(
     assert outcome.bound < 607 and not outcome.optimal
 
 
+def pricers_agents(monkeypatch: pytest.MonkeyPatch) -> dict[int, int]:
+    """The agent of each pricer built from now on, by the pricer's ``id``."""
+    agent_of: dict[int, int] = {}
+    real_init = _columns._Pricer.__init__
+
+    def init(self: Any, planner: Planner, a: int) -> None:
+        real_init(self, planner, a)
+        agent_of[id(self)] = a
+
+    monkeypatch.setattr(_columns._Pricer, "__init__", init)
+    return agent_of
+
+
 @pytest.mark.parametrize("given", [24, 23])  # (8 agents, at most 3 rows each)
 def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master_unless_too_many(
     monkeypatch: pytest.MonkeyPatch, given: int,
@@ -333,13 +346,7 @@ def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master_unless_t
     monkeypatch.setattr(_columns, "_ENUM_GIVEN", given)
     prob = curtois_problem(instance(1))
     start = first_roster(prob, 1.0)
-    agent_of: dict[int, int] = {}
-    real_init = _columns._Pricer.__init__
-
-    def init(self: Any, planner: Planner, a: int) -> None:
-        real_init(self, planner, a)
-        agent_of[id(self)] = a
-
+    agent_of = pricers_agents(monkeypatch)
     listed: list[tuple[int, tuple[str | None, ...], bool]] = []
     real_enumerate = _columns._Pricer.enumerate
 
@@ -356,7 +363,6 @@ def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master_unless_t
         seen.append((len(listed), [set(known) for known in master.known]))
         return real_least(master, *args)
 
-    monkeypatch.setattr(_columns._Pricer, "__init__", init)
     monkeypatch.setattr(_columns._Pricer, "enumerate", enumerate_rows)
     monkeypatch.setattr(_columns, "_least_roster", least_roster)
     outcome = priced_and_dived(prob, start, 20, [])
@@ -382,13 +388,7 @@ def test_after_an_enumeration_cut_short_scip_combines_rows_listed_up_to_the_best
     planner = Planner(prob, 1, 0, None)
     start = first_roster(prob, 1.0)
     reach_lists: list[tuple[int, list[Any], bool]] = []  # (agent, its rows, all of them)
-    agent_of: dict[int, int] = {}
-    real_init = _columns._Pricer.__init__
-
-    def init(self: Any, planner: Planner, a: int) -> None:
-        real_init(self, planner, a)
-        agent_of[id(self)] = a
-
+    agent_of = pricers_agents(monkeypatch)
     real_enumerate = _columns._Pricer.enumerate
 
     def enumerate_rows(self: Any, *args: Any) -> Any:
@@ -408,7 +408,6 @@ def test_after_an_enumeration_cut_short_scip_combines_rows_listed_up_to_the_best
                           rows, proven))
         return rows, proven
 
-    monkeypatch.setattr(_columns._Pricer, "__init__", init)
     monkeypatch.setattr(_columns._Pricer, "enumerate", enumerate_rows)
     monkeypatch.setattr(_columns, "_combine", combine)
     outcome = priced_and_dived(prob, start, 20, [])
