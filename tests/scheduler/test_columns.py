@@ -610,6 +610,90 @@ def test_the_dives_go_on_when_the_final_integer_master_ends_early(
     assert time.monotonic() < deadline + 2.0
 
 
+@pytest.mark.parametrize("share", [0.5, 0.0])
+def test_a_column_dive_past_its_end_goes_on_fixing_columns_without_pricing(
+    monkeypatch: pytest.MonkeyPatch, share: float,
+) -> None:
+    monkeypatch.setattr(_columns, "ENUM_GAP", -1)  # the dives and the integer master alone
+    monkeypatch.setattr(_columns, "DIVES", ("column",))
+    monkeypatch.setattr(_columns, "DIVE_SHARE", share)  # 0: the first dive's end is its start
+    parsed = instance(1)
+    prob = curtois_problem(parsed)
+    start = first_roster(prob, 0.5)
+    events: list[str] = []
+    real_price, real_restrict = _columns._Pricer.price, _columns._Master.restrict
+    real_unfix = _columns._Master.unfix
+
+    def price(self: Any, *args: Any) -> Any:
+        events.append("price")
+        return real_price(self, *args)
+
+    def restrict(self: Any, a: int, keep: Any) -> None:
+        events.append("fix")
+        real_restrict(self, a, keep)
+
+    def unfix(self: Any, a: int) -> None:
+        events.append("end")
+        real_unfix(self, a)
+
+    monkeypatch.setattr(_columns._Pricer, "price", price)
+    monkeypatch.setattr(_columns._Master, "restrict", restrict)
+    monkeypatch.setattr(_columns._Master, "unfix", unfix)
+    outcome = priced_and_dived(prob, start, 10, [])
+    first = events.index("fix")
+    dive = events[first:events.index("end", first)]
+    # every agent fixed to a column in the first dive, one agent (or those the LP weighs
+    # whole) a step; priced between steps only while before its end
+    assert dive.count("fix") == len(prob.agents)
+    assert ("price" in dive) == (share > 0)
+    assert outcome.state.objective <= start.objective
+    score = curtois_evaluate(parsed, {p.id: list(row or []) for p, row in
+                                      zip(parsed.staff, outcome.state.rows, strict=True)})
+    assert score.feasible and score.objective == outcome.state.objective
+
+
+@pytest.mark.parametrize("kind", _columns.DIVES)
+def test_every_kind_of_dive_leaving_cover_short_is_repaired_and_its_rows_become_columns(
+    monkeypatch: pytest.MonkeyPatch, kind: str,
+) -> None:
+    monkeypatch.setattr(_columns, "ENUM_GAP", -1)  # the dives and the integer master alone
+    monkeypatch.setattr(_columns, "DIVES", (kind,))
+    prob = curtois_problem(instance(1))
+    start = first_roster(prob, 0.5)
+    real_shortfall, real_repair = _columns._shortfall, _columns._repair
+
+    def shortfall(planner: Planner, state: State) -> tuple[list[int], int]:
+        # every roster looks far short (on Instance 1 the dives' rarely are): day 3 at least
+        days, _ = real_shortfall(planner, state)
+        return days or [3], 10**6
+
+    repaired: list[list[list[Any]]] = []
+
+    def repair(*args: Any) -> Any:
+        state, found = real_repair(*args)
+        repaired.extend(found)
+        return state, found
+
+    added: list[tuple[str | None, ...]] = []
+    real_add = _columns._Master.add
+
+    def add(self: Any, a: int, column: Any) -> bool:
+        fresh = real_add(self, a, column)
+        if fresh:
+            added.append(tuple(column.row))
+        return fresh
+
+    monkeypatch.setattr(_columns, "_shortfall", shortfall)
+    monkeypatch.setattr(_columns, "_repair", repair)
+    monkeypatch.setattr(_columns._Master, "add", add)
+    outcome = priced_and_dived(prob, start, 10, [])
+    assert repaired  # after the dives of this kind
+    # the repairs' rows are the master's columns (new ones added, the others known)
+    assert {tuple(row) for rows in repaired for row in rows} <= set(added)
+    assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
+                                                       time.monotonic())).ok
+
+
 @pytest.mark.parametrize("kinds", [("column",), _columns.DIVES])
 def test_column_dives_fix_whole_columns_into_rosters_that_keep_the_rules(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
