@@ -122,12 +122,14 @@ _ENUM_CAP = 5_000
 # ... and a list cut short gives the integer master its rows when they are at most this many;
 # then :func:`reach` lists, for each agent alone, at most _REACH_CAP rows up to the best minus
 # one (in REACH_LISTING of the enumeration's time left, at most REACH_AGENT_SECONDS each), and
-# SCIP combines those up to each share of REACH_STEPS of that room in turn.
+# SCIP combines those up to each share of REACH_STEPS of that room in turn; before, for
+# REACH_LISTED_SHARE of the time, the rows the enumeration had listed.
 _ENUM_GIVEN = 10_000
 _REACH_CAP = 20_000
 REACH_LISTING = 0.35
 REACH_AGENT_SECONDS = 15.0
 REACH_STEPS = (0.5, 0.75, 1.0)
+REACH_LISTED_SHARE = 0.6
 # The last share of the column generation's time, kept for the integer master: CBC's best
 # roster of one column per agent among the columns found that could be part of a better one;
 # and its time after each column dive and each repaired dive (their rows are new columns).
@@ -828,7 +830,7 @@ def price_and_dive(
                         for column in columns:
                             master.add(a, column)
                     integer_master(min(until, time.monotonic() + 2 * MASTER_IP_SECONDS))
-                reach(duals, least, lagrangian, until)
+                reach(duals, least, lagrangian, until, [columns for columns, _ in found])
                 return
             if any(not columns for columns, _ in found):
                 rows, proven = None, True  # some agent has no row that fits
@@ -852,7 +854,7 @@ def price_and_dive(
             target = min(target, best.objective - 1)
 
     def reach(duals: dict[tuple[int, str], float], least: Sequence[float], lagrangian: float,
-              until: float) -> None:
+              until: float, listed_before: Sequence[Sequence[_Column]] = ()) -> None:
         """One below the best from rows a little above each agent's least: every agent's rows
         whose reduced cost leaves the roster at most the best minus one (listed for each agent
         alone, at most :data:`_REACH_CAP`, not all of them when time runs out), then SCIP's
@@ -861,20 +863,42 @@ def price_and_dive(
         1,949, best-known 1,950) a 1,950 roster needs one agent's row 0.75 above its least and
         another's 0.25: SCIP proved none over the rows up to 0.5 above (11,517) in 17 s and
         found 1,950 over those up to 0.75 above (16,975) in 34 s; CBC found none over every row
-        up to 1 above (32,953) in 150 s."""
+        up to 1 above (32,953) in 150 s.
+
+        First SCIP combines the rows the enumeration cut short had listed (``listed_before``,
+        each within reach), for :data:`REACH_LISTED_SHARE` of the time: on Curtois 7 (bound
+        1,054.08, best 1,057) a 1,056 roster has 16 agents' rows at their least and four up to
+        0.67 above; the rows within 0.92 of each agent's least listed in 92 s (two agents' lists
+        cut short, without their 1,056 rows) held another 1,056, found by SCIP within 80 s, where
+        the rows of a list up to the whole room held none (CP-SAT lists 110-160 rows a second:
+        cut short by time, a list holds the rows met first, not the least)."""
         target = best.objective - 1
         room = target - lagrangian
         if room <= 0 or stopped() or time.monotonic() >= until:
             return
+        # the master is the same at every step: its fitting columns once
+        fitting = _fitting(master, target)
+        if any(listed_before):
+            began = time.monotonic()
+            kept = [{tuple(column.row) for column in columns} for columns in fitting]
+            fits = [fitting[a] + [column for column in listed_before[a]
+                                  if tuple(column.row) not in kept[a]] for a in range(n)]
+            rows, proven = _combine(master, fits, target,
+                                    REACH_LISTED_SHARE * (until - began), "SCIP")
+            _log.debug("reach: up to %d over the enumeration's rows, %d columns: %s, %s in %.1f s",
+                        target, sum(map(len, fits)), "none" if rows is None else "found",
+                        "proven" if proven else "not proven", time.monotonic() - began)
+            if rows is not None:
+                keep(scored(rows))
+                return
         listing_end = time.monotonic() + REACH_LISTING * (until - time.monotonic())
         found = list(pool.map(
             lambda a: pricers[a].enumerate(
                 duals, room + least[a],
                 max(0.05, min(REACH_AGENT_SECONDS, listing_end - time.monotonic())),
                 _REACH_CAP, stop_event)[0], range(n)))
-        # each listed row not among the master's columns that fit (the master is the same at
-        # every step), and its reduced cost above its agent's least
-        fitting = _fitting(master, target)
+        # each listed row not among the master's columns that fit, and its reduced cost above
+        # its agent's least
         listed = []
         for a, columns in enumerate(found):
             known = {tuple(column.row) for column in fitting[a]}

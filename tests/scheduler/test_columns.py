@@ -378,7 +378,7 @@ def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master_unless_t
                                                        time.monotonic())).ok
 
 
-def test_after_an_enumeration_cut_short_scip_combines_rows_listed_up_to_the_best_minus_one(
+def test_after_an_enumeration_cut_short_scip_combines_its_rows_then_rows_up_to_the_best_minus_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
@@ -388,6 +388,7 @@ def test_after_an_enumeration_cut_short_scip_combines_rows_listed_up_to_the_best
     planner = Planner(prob, 1, 0, None)
     start = first_roster(prob, 1.0)
     reach_lists: list[tuple[int, list[Any], bool]] = []  # (agent, its rows, all of them)
+    enumerated: list[tuple[int, list[Any]]] = []  # (agent, the rows the enumeration listed)
     agent_of = pricers_agents(monkeypatch)
     real_enumerate = _columns._Pricer.enumerate
 
@@ -395,6 +396,8 @@ def test_after_an_enumeration_cut_short_scip_combines_rows_listed_up_to_the_best
         columns, whole = real_enumerate(self, *args)
         if args[3] == _columns._REACH_CAP:
             reach_lists.append((agent_of[id(self)], columns, whole))
+        else:
+            enumerated.append((agent_of[id(self)], columns))
         return columns, whole
 
     calls: list[tuple[int, list[set[tuple[str | None, ...]]], list[Any] | None, bool]] = []
@@ -411,20 +414,29 @@ def test_after_an_enumeration_cut_short_scip_combines_rows_listed_up_to_the_best
     monkeypatch.setattr(_columns._Pricer, "enumerate", enumerate_rows)
     monkeypatch.setattr(_columns, "_combine", combine)
     outcome = priced_and_dived(prob, start, 20, [])
-    # each agent's rows listed alone (a few hundred each on Instance 1: every one of them)
-    assert sorted(a for a, _, _ in reach_lists) == list(range(len(prob.agents)))
-    assert all(whole for _, _, whole in reach_lists)
-    assert calls and len(calls) <= len(_columns.REACH_STEPS)
-    # one limit (the best minus one); the rows' room goes up while SCIP proves there is none
-    assert len({limit for limit, _, _, _ in calls}) == 1
-    for (_, before, rows, proven), (_, after, _, _) in itertools.pairwise(calls):
-        assert rows is None and proven
-        assert all(b <= c for b, c in zip(before, after, strict=True))
-    limit, last, rows, proven = calls[-1]
-    if len(calls) == len(_columns.REACH_STEPS) and rows is None:  # every listed row was given
-        assert all({tuple(c.row) for c in columns} <= last[a] for a, columns, _ in reach_lists)
+    # first SCIP over the rows the enumeration had listed (and the master's columns that fit)
+    assert calls and any(columns for _, columns in enumerated)
+    target, first, rows, _ = calls[0]
+    assert all({tuple(c.row) for c in columns} <= first[a] for a, columns in enumerated)
+    if rows is not None:  # found and kept: nothing listed again
+        assert len(calls) == 1 and not reach_lists
+    else:
+        # then each agent's rows listed alone (a few hundred each on Instance 1: all of them)
+        assert sorted(a for a, _, _ in reach_lists) == list(range(len(prob.agents)))
+        assert all(whole for _, _, whole in reach_lists)
+        steps = calls[1:]
+        assert steps and len(steps) <= len(_columns.REACH_STEPS)
+        # one limit (the best minus one); the rows' room goes up while SCIP proves there is none
+        assert {limit for limit, _, _, _ in steps} == {target}
+        for (_, before, rows, proven), (_, after, _, _) in itertools.pairwise(steps):
+            assert rows is None and proven
+            assert all(b <= c for b, c in zip(before, after, strict=True))
+        _, last, rows, _ = steps[-1]
+        if len(steps) == len(_columns.REACH_STEPS) and rows is None:  # every listed row given
+            assert all({tuple(c.row) for c in columns} <= last[a]
+                       for a, columns, _ in reach_lists)
     if rows is not None:  # SCIP's roster is kept
-        assert outcome.state.objective <= planner.objective(State(rows=list(rows))) <= limit
+        assert outcome.state.objective <= planner.objective(State(rows=list(rows))) <= target
     assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
                                                        time.monotonic())).ok
 
