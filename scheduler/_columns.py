@@ -878,11 +878,11 @@ def price_and_dive(
             return
         # the master is the same at every step: its fitting columns once
         fitting = _fitting(master, target)
+        known = [{tuple(column.row) for column in columns} for columns in fitting]
         if any(listed_before):
             began = time.monotonic()
-            kept = [{tuple(column.row) for column in columns} for columns in fitting]
             fits = [fitting[a] + [column for column in listed_before[a]
-                                  if tuple(column.row) not in kept[a]] for a in range(n)]
+                                  if tuple(column.row) not in known[a]] for a in range(n)]
             rows, proven = _combine(master, fits, target,
                                     REACH_LISTED_SHARE * (until - began), "SCIP")
             _log.debug("reach: up to %d over the enumeration's rows, %d columns: %s, %s in %.1f s",
@@ -899,11 +899,9 @@ def price_and_dive(
                 _REACH_CAP, stop_event)[0], range(n)))
         # each listed row not among the master's columns that fit, and its reduced cost above
         # its agent's least
-        listed = []
-        for a, columns in enumerate(found):
-            known = {tuple(column.row) for column in fitting[a]}
-            listed.append([(column, column.cost - _worked(column.row, duals) - least[a])
-                           for column in columns if tuple(column.row) not in known])
+        listed = [[(column, column.cost - _worked(column.row, duals) - least[a])
+                   for column in columns if tuple(column.row) not in known[a]]
+                  for a, columns in enumerate(found)]
         for step in REACH_STEPS:
             if stopped() or time.monotonic() >= until:
                 return
