@@ -119,7 +119,10 @@ DIVES = ("cell", "column")
 ENUM_GAP = 6
 ENUM_SHARE = 0.5
 _ENUM_CAP = 5_000
-# ... and a list cut short gives the integer master its rows when they are at most this many;
+# ... and a list cut short gives the integer master at most this many of its rows, the least
+# reduced costs first (on Curtois 7 the integer master found 1,056 over such rows in two 600 s
+# runs, 5,172 and 8,862 of them, not in a third, the 10,000 least of 13,591; the five runs
+# whose lists, 13,382-21,351 rows, were not given ended at 1,057);
 # then :func:`reach` lists, for each agent alone, at most _REACH_CAP rows up to the best minus
 # one (in REACH_LISTING of the enumeration's time left, at most REACH_AGENT_SECONDS each), and
 # SCIP combines those up to each share of REACH_STEPS of that room in turn; before, for
@@ -823,13 +826,15 @@ def price_and_dive(
                 # an incomplete list proves nothing, but its rows are columns: the integer master
                 # over them and the dives' (on Curtois 6 CBC found best-known 1,950 over the rows
                 # tying with each agent's least and the dives' columns, none of which held it)
-                # (unless it is long: on Curtois 7, 16,866 rows took CBC 42 s per limit, and the
-                # master kept them, slowing the integer masters after every dive)
-                if rows_listed <= _ENUM_GIVEN:
-                    for a, (columns, _) in enumerate(found):
-                        for column in columns:
-                            master.add(a, column)
-                    integer_master(min(until, time.monotonic() + 2 * MASTER_IP_SECONDS))
+                # (at most _ENUM_GIVEN of them, the least reduced costs first: on Curtois 7,
+                # 16,866 rows took CBC 42 s per limit, and the master kept them, slowing the
+                # integer masters after every dive)
+                given = sorted((column.cost - _worked(column.row, duals) - least[a], a, i)
+                               for a, (columns, _) in enumerate(found)
+                               for i, column in enumerate(columns))[:_ENUM_GIVEN]
+                for _, a, i in given:
+                    master.add(a, found[a][0][i])
+                integer_master(min(until, time.monotonic() + 2 * MASTER_IP_SECONDS))
                 reach(duals, least, lagrangian, until, [columns for columns, _ in found])
                 return
             if any(not columns for columns, _ in found):

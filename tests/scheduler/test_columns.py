@@ -337,8 +337,8 @@ def pricers_agents(monkeypatch: pytest.MonkeyPatch) -> dict[int, int]:
     return agent_of
 
 
-@pytest.mark.parametrize("given", [24, 23])  # (8 agents, at most 3 rows each)
-def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master_unless_too_many(
+@pytest.mark.parametrize("given", [10**6, 5])  # every listed row; the 5 least
+def test_an_incomplete_enumeration_gives_the_integer_master_its_rows_of_least_reduced_cost(
     monkeypatch: pytest.MonkeyPatch, given: int,
 ) -> None:
     monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
@@ -347,33 +347,37 @@ def test_an_incomplete_enumeration_gives_its_rows_to_the_integer_master_unless_t
     prob = curtois_problem(instance(1))
     start = first_roster(prob, 1.0)
     agent_of = pricers_agents(monkeypatch)
-    listed: list[tuple[int, tuple[str | None, ...], bool]] = []
+    # (agent, row, all of them, its reduced cost above its agent's least, less a constant)
+    listed: list[tuple[int, tuple[str | None, ...], bool, float]] = []
     real_enumerate = _columns._Pricer.enumerate
 
     def enumerate_rows(self: Any, *args: Any) -> Any:
         columns, whole = real_enumerate(self, *args)
+        duals, limit = args[0], args[1]  # (the limit: the room above the agent's least)
         if args[3] == _columns._ENUM_CAP:  # (the enumeration's lists, not reach's)
-            listed.extend((agent_of[id(self)], tuple(c.row), whole) for c in columns)
+            listed.extend((agent_of[id(self)], tuple(c.row), whole,
+                           c.cost - _columns._worked(c.row, duals) - limit) for c in columns)
         return columns, whole
 
     seen: list[tuple[int, list[set[tuple[str | None, ...]]]]] = []  # (rows listed, columns)
     real_least = _columns._least_roster
 
-    def least_roster(master: Any, *args: Any) -> Any:
+    def least_roster(master: Any, *args: Any, **kwargs: Any) -> Any:
         seen.append((len(listed), [set(known) for known in master.known]))
-        return real_least(master, *args)
+        return real_least(master, *args, **kwargs)
 
     monkeypatch.setattr(_columns._Pricer, "enumerate", enumerate_rows)
     monkeypatch.setattr(_columns, "_least_roster", least_roster)
     outcome = priced_and_dived(prob, start, 20, [])
-    assert listed and not all(whole for _, _, whole in listed)  # (cut short: no proof)
+    assert len(listed) > 5 and not all(whole for _, _, whole, _ in listed)  # (no proof)
     assert not outcome.optimal
-    # an integer master after the enumeration, over its rows too (when at most ``given``)
+    # an integer master after the enumeration, over its rows of least reduced cost too
     after = [known for count, known in seen if count == len(listed)]
-    if len(listed) <= given:
-        assert after and all(row in after[0][a] for a, row, _ in listed)
-    else:
-        assert not any(all(row in known[a] for a, row, _ in listed) for known in after)
+    assert after
+    ranked = sorted(listed, key=lambda item: item[3])
+    last = ranked[min(given, len(ranked)) - 1][3]  # the last given row's (ties either way)
+    assert all(row in after[0][a] for a, row, _, cost in ranked if cost < last - 1e-6)
+    assert sum(row in after[0][a] for a, row, _, _ in listed) >= min(given, len(listed))
     assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
                                                        time.monotonic())).ok
 
