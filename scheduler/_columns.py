@@ -884,17 +884,24 @@ def price_and_dive(
         # the master is the same at every step: its fitting columns once
         fitting = _fitting(master, target)
         known = [{tuple(column.row) for column in columns} for columns in fitting]
-        if any(listed_before):
+
+        def combined(fits: list[list[_Column]], end: float, over: str) -> tuple[bool, bool]:
+            """SCIP's roster of ``fits`` up to the target by ``end``, kept: (found, proven)."""
             began = time.monotonic()
-            fits = [fitting[a] + [column for column in listed_before[a]
-                                  if tuple(column.row) not in known[a]] for a in range(n)]
-            rows, proven = _combine(master, fits, target,
-                                    REACH_LISTED_SHARE * (until - began), "SCIP")
-            _log.debug("reach: up to %d over the enumeration's rows, %d columns: %s, %s in %.1f s",
-                        target, sum(map(len, fits)), "none" if rows is None else "found",
-                        "proven" if proven else "not proven", time.monotonic() - began)
+            rows, proven = _combine(master, fits, target, end - began, "SCIP")
+            _log.debug("reach: up to %d over %s, %d columns: %s, %s in %.1f s", target, over,
+                       sum(map(len, fits)), "none" if rows is None else "found",
+                       "proven" if proven else "not proven", time.monotonic() - began)
             if rows is not None:
                 keep(scored(rows))
+            return rows is not None, proven
+
+        if any(listed_before):
+            fits = [fitting[a] + [column for column in listed_before[a]
+                                  if tuple(column.row) not in known[a]] for a in range(n)]
+            now = time.monotonic()
+            if combined(fits, now + REACH_LISTED_SHARE * (until - now),
+                        "the enumeration's rows")[0]:
                 return
         listing_end = time.monotonic() + REACH_LISTING * (until - time.monotonic())
         found = list(pool.map(
@@ -910,18 +917,10 @@ def price_and_dive(
         for step in REACH_STEPS:
             if stopped() or time.monotonic() >= until:
                 return
-            began = time.monotonic()
             fits = [fitting[a] + [column for column, gap in listed[a]
                                   if gap <= step * room + _EPSILON] for a in range(n)]
-            rows, proven = _combine(master, fits, target, until - began, "SCIP")
-            _log.debug("reach: up to %d with rows %.2f above their least, %d columns: %s, %s "
-                       "in %.1f s", target, step * room, sum(map(len, fits)),
-                       "none" if rows is None else "found", "proven" if proven else "not proven",
-                       time.monotonic() - began)
-            if rows is not None:
-                keep(scored(rows))
-                return
-            if not proven:
+            found_one, proven = combined(fits, until, f"rows {step * room:.2f} above their least")
+            if found_one or not proven:
                 return
 
     rng = random.Random(seed)
