@@ -123,16 +123,17 @@ _ENUM_CAP = 5_000
 # reduced costs first (on Curtois 7 the integer master found 1,056 over such rows in two 600 s
 # runs, 5,172 and 8,862 of them, not in a third, the 10,000 least of 13,591; the five runs
 # whose lists, 13,382-21,351 rows, were not given ended at 1,057);
-# then :func:`reach` lists, for each agent alone, at most _REACH_CAP rows up to the best minus
-# one (in REACH_LISTING of the enumeration's time left, at most REACH_AGENT_SECONDS each), and
-# SCIP combines those up to each share of REACH_STEPS of that room in turn; before, for
-# REACH_LISTED_SHARE of the time, the rows the enumeration had listed.
+# then :func:`reach`, for each share of REACH_STEPS of the room up to the best minus one in
+# turn, lists each agent's rows up to that share above its least (at most _REACH_CAP, in
+# REACH_LISTING of the enumeration's time left, at most REACH_AGENT_SECONDS an agent) and SCIP
+# combines those and the enumeration's that fit, each agent's _REACH_ROWS least reduced costs
+# first, twice as many while SCIP proves there is none better.
 _ENUM_GIVEN = 10_000
 _REACH_CAP = 20_000
+_REACH_ROWS = 1_000
 REACH_LISTING = 0.35
 REACH_AGENT_SECONDS = 15.0
 REACH_STEPS = (0.5, 0.75, 1.0)
-REACH_LISTED_SHARE = 0.6
 # The last share of the column generation's time, kept for the integer master: CBC's best
 # roster of one column per agent among the columns found that could be part of a better one;
 # and its time after each column dive and each repaired dive (their rows are new columns).
@@ -158,6 +159,11 @@ def applies(problem: RosterProblem) -> bool:
 def _worked(row: Rows, duals: dict[tuple[int, str], float]) -> float:
     """The cover duals of the cells a row works."""
     return sum(duals.get((day, shift), 0.0) for day, shift in enumerate(row) if shift)
+
+
+def _above_least(column: _Column, duals: dict[tuple[int, str], float], least: float) -> float:
+    """How far the column's reduced cost (without its convexity dual) is above ``least``."""
+    return column.cost - _worked(column.row, duals) - least
 
 
 class _LPFailed(Exception):
@@ -390,11 +396,16 @@ class _Cut:
 
 
 def _combine(master: _Master, candidates: Sequence[Sequence[_Column]], limit: int,
-             seconds: float, solver: str = "CBC") -> tuple[list[Rows] | None, bool]:
+             seconds: float, solver: str = "CBC",
+             copies: int = 1) -> tuple[list[Rows] | None, bool]:
     """The least-cost roster of objective at most ``limit`` made of one candidate column per
     agent (CBC's branch and bound, or SCIP's, both shipped with OR-Tools: on such
     set-partitioning problems their LP-based search proves what CP-SAT's does not), and whether
     the solver proved it the least (or proved there is none).
+
+    SCIP runs single-threaded: with ``copies`` above one, that many SCIP searches of the same
+    model, each with its own random seed, run side by side, and the first to end stops the
+    others (on one model of Curtois 6, four seeds found its best-known 1,950 in 41-73 s).
     """
     mip = pywraplp.Solver.CreateSolver(solver)
     if mip is None:  # pragma: no cover - CBC and SCIP ship with OR-Tools
@@ -427,15 +438,56 @@ def _combine(master: _Master, candidates: Sequence[Sequence[_Column]], limit: in
         objective.SetCoefficient(var, weight)
         at_most.SetCoefficient(var, weight)
     objective.SetMinimization()
-    status = mip.Solve()
+    # (``mip`` stays referenced: its variables, in ``chosen``, die with it)
+    ended, status = _first_to_end(mip, solver, seconds, copies)
     proven = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None, proven
+    values = [var.solution_value() for var in ended.variables()]
     rows = []
     for columns, variables in zip(candidates, chosen, strict=True):
-        pick = max(range(len(variables)), key=lambda c: variables[c].solution_value())
+        pick = max(range(len(variables)), key=lambda c: values[variables[c].index()])
         rows.append(list(columns[pick].row))
     return rows, proven
+
+
+def _first_to_end(mip: pywraplp.Solver, solver: str, seconds: float,
+                  copies: int) -> tuple[pywraplp.Solver, int]:
+    """``mip`` solved, or (``copies`` > 1, SCIP) the first of that many copies of it with their
+    own seeds to end, the others interrupted: that solver and its status."""
+    if copies <= 1 or solver != "SCIP":
+        return mip, mip.Solve()
+    proto = linear_solver_pb2.MPModelProto()
+    mip.ExportModelToProto(proto)
+    solvers = [mip]
+    for seed in range(1, copies):
+        other = pywraplp.Solver.CreateSolver(solver)
+        if other is None:  # pragma: no cover - SCIP ships with OR-Tools
+            break
+        other.LoadModelFromProto(proto)
+        other.SetTimeLimit(max(1, int(1000 * seconds)))
+        other.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {seed}\n")
+        solvers.append(other)
+    ended: list[tuple[pywraplp.Solver, int]] = []
+    first_ended = threading.Event()
+
+    def run(one: pywraplp.Solver) -> None:
+        status = one.Solve()  # (OR-Tools releases the GIL while SCIP searches)
+        ended.append((one, status))
+        first_ended.set()
+
+    threads = [threading.Thread(target=run, args=(one,)) for one in solvers]
+    for thread in threads:
+        thread.start()
+    first_ended.wait()
+    first = ended[0]
+    while any(thread.is_alive() for thread in threads):
+        for one in solvers:  # (again until they end: one may not have started its search)
+            if one is not first[0]:
+                one.InterruptSolve()
+        for thread in threads:
+            thread.join(0.05)
+    return first
 
 
 def _least_roster(master: _Master, least: int, below: int, until: float,
@@ -829,7 +881,7 @@ def price_and_dive(
                 # (at most _ENUM_GIVEN of them, the least reduced costs first: on Curtois 7,
                 # 16,866 rows took CBC 42 s per limit, and the master kept them, slowing the
                 # integer masters after every dive)
-                given = sorted((column.cost - _worked(column.row, duals) - least[a], a, i)
+                given = sorted((_above_least(column, duals, least[a]), a, i)
                                for a, (columns, _) in enumerate(found)
                                for i, column in enumerate(columns))[:_ENUM_GIVEN]
                 for _, a, i in given:
@@ -860,68 +912,75 @@ def price_and_dive(
 
     def reach(duals: dict[tuple[int, str], float], least: Sequence[float], lagrangian: float,
               until: float, listed_before: Sequence[Sequence[_Column]] = ()) -> None:
-        """One below the best from rows a little above each agent's least: every agent's rows
-        whose reduced cost leaves the roster at most the best minus one (listed for each agent
-        alone, at most :data:`_REACH_CAP`, not all of them when time runs out), then SCIP's
-        roster of one such row per agent (and the master's columns that fit), the rows' room
-        going up in :data:`REACH_STEPS` while SCIP proves there is none. On Curtois 6 (bound
-        1,949, best-known 1,950) a 1,950 roster needs one agent's row 0.75 above its least and
-        another's 0.25: SCIP proved none over the rows up to 0.5 above (11,517) in 17 s and
-        found 1,950 over those up to 0.75 above (16,975) in 34 s; CBC found none over every row
-        up to 1 above (32,953) in 150 s.
+        """One below the best from rows a little above each agent's least: for each share of
+        :data:`REACH_STEPS` of the room the best minus one leaves above the Lagrangian bound,
+        every agent's rows up to that share above its least, listed afresh for each agent alone
+        (at most :data:`_REACH_CAP`, not all of them when time runs out), with those the
+        enumeration cut short had listed (``listed_before``) and the master's columns that fit;
+        then SCIP's least roster of one such row per agent below the best, over each agent's
+        :data:`_REACH_ROWS` rows of least reduced cost, then twice as many and so on while SCIP
+        proves there is none better (a roster it finds is kept and lowers the target), then the
+        next share. One SCIP search a worker, their seeds differing.
 
-        First SCIP combines the rows the enumeration cut short had listed (``listed_before``,
-        each within reach), for :data:`REACH_LISTED_SHARE` of the time: on Curtois 7 (bound
-        1,054.08, best 1,057) a 1,056 roster has 16 agents' rows at their least and four up to
-        0.67 above; the rows within 0.92 of each agent's least listed in 92 s (two agents' lists
-        cut short, without their 1,056 rows) held another 1,056, found by SCIP within 80 s, where
-        the rows of a list up to the whole room held none (CP-SAT lists 110-160 rows a second:
-        cut short by time, a list holds the rows met first, not the least)."""
-        target = best.objective - 1
-        room = target - lagrangian
-        if room <= 0 or stopped() or time.monotonic() >= until:
+        Listed afresh at each share: cut short by time, a list holds the rows CP-SAT met first
+        (it lists 100-300 a second), not the least. Few rows each: on Curtois 6 (Lagrangian bound
+        1,949.00, best 1,952, best-known 1,950) SCIP found 1,950 over the rows up to 1.00 above
+        their least in 12 s with each agent's 300 least, 26 s with 1,000, 56 s with 2,500, where
+        the earlier reach's 17,521 and 24,594 rows (two runs) left SCIP without a roster in 77
+        and 92 s. On Curtois 7 (bound 1,054.08, best 1,057) a 1,056 roster has 16 agents' rows
+        at their least and four up to 0.67 above; the rows within 0.92 of each agent's least the
+        enumeration listed (two agents' lists cut short, without their 1,056 rows) held another
+        1,056, found by SCIP within 80 s."""
+        if best.objective - 1 <= lagrangian or stopped() or time.monotonic() >= until:
             return
         # the master is the same at every step: its fitting columns once
-        fitting = _fitting(master, target)
-        known = [{tuple(column.row) for column in columns} for columns in fitting]
-
-        def combined(fits: list[list[_Column]], end: float, over: str) -> tuple[bool, bool]:
-            """SCIP's roster of ``fits`` up to the target by ``end``, kept: (found, proven)."""
-            began = time.monotonic()
-            rows, proven = _combine(master, fits, target, end - began, "SCIP")
-            _log.debug("reach: up to %d over %s, %d columns: %s, %s in %.1f s", target, over,
-                       sum(map(len, fits)), "none" if rows is None else "found",
-                       "proven" if proven else "not proven", time.monotonic() - began)
-            if rows is not None:
-                keep(scored(rows))
-            return rows is not None, proven
-
-        if any(listed_before):
-            fits = [fitting[a] + [column for column in listed_before[a]
-                                  if tuple(column.row) not in known[a]] for a in range(n)]
-            now = time.monotonic()
-            if combined(fits, now + REACH_LISTED_SHARE * (until - now),
-                        "the enumeration's rows")[0]:
-                return
-        listing_end = time.monotonic() + REACH_LISTING * (until - time.monotonic())
-        found = list(pool.map(
-            lambda a: pricers[a].enumerate(
-                duals, room + least[a],
-                max(0.05, min(REACH_AGENT_SECONDS, listing_end - time.monotonic())),
-                _REACH_CAP, stop_event)[0], range(n)))
-        # each listed row not among the master's columns that fit, and its reduced cost above
-        # its agent's least
-        listed = [[(column, column.cost - _worked(column.row, duals) - least[a])
-                   for column in columns if tuple(column.row) not in known[a]]
-                  for a, columns in enumerate(found)]
+        fitting = _fitting(master, best.objective - 1)
+        before = listed_before or [[] for _ in range(n)]
         for step in REACH_STEPS:
-            if stopped() or time.monotonic() >= until:
+            level = step * (best.objective - 1 - lagrangian)
+            if level <= 0 or stopped() or time.monotonic() >= until:
                 return
-            fits = [fitting[a] + [column for column, gap in listed[a]
-                                  if gap <= step * room + _EPSILON] for a in range(n)]
-            found_one, proven = combined(fits, until, f"rows {step * room:.2f} above their least")
-            if found_one or not proven:
-                return
+            listing_end = time.monotonic() + REACH_LISTING * (until - time.monotonic())
+            listed = list(pool.map(
+                lambda a, level=level, end=listing_end: pricers[a].enumerate(
+                    duals, level + least[a],
+                    max(0.05, min(REACH_AGENT_SECONDS, end - time.monotonic())),
+                    _REACH_CAP, stop_event)[0], range(n)))
+            # each agent's rows within the level (the master's that fit, the enumeration's, those
+            # just listed), the least reduced costs first
+            ranked: list[list[tuple[float, _Column]]] = []
+            for a in range(n):
+                seen: set[tuple[str | None, ...]] = set()
+                order: list[tuple[float, int, _Column]] = []  # (the order met breaks ties)
+                for column in [*fitting[a], *before[a], *listed[a]]:
+                    key = tuple(column.row)
+                    gap = _above_least(column, duals, least[a])
+                    if gap <= level + _EPSILON and key not in seen:
+                        seen.add(key)
+                        order.append((gap, len(order), column))
+                ranked.append([(gap, column) for gap, _, column in sorted(order)])
+            rows_each = _REACH_ROWS
+            while True:
+                # (one below the best: a roster SCIP found lowers it)
+                target = best.objective - 1
+                if target < lagrangian - _EPSILON:
+                    return  # the best is optimal
+                fits = [[column for gap, column in columns[:rows_each]
+                         if gap <= target - lagrangian + _EPSILON] for columns in ranked]
+                began = time.monotonic()
+                rows, proven = _combine(master, fits, target, until - began, "SCIP", workers)
+                _log.debug("reach: up to %d over rows %.2f above their least (at most %d an "
+                           "agent), %d columns: %s, %s in %.1f s", target, level, rows_each,
+                           sum(map(len, fits)), "none" if rows is None else "found",
+                           "proven" if proven else "not proven", time.monotonic() - began)
+                if rows is not None:
+                    keep(scored(rows))
+                if not proven or stopped() or time.monotonic() >= until:
+                    return
+                # none better among the rows given: more of them, or the next share
+                if all(len(columns) <= rows_each for columns in ranked):
+                    break
+                rows_each *= 2
 
     rng = random.Random(seed)
     dives = 0

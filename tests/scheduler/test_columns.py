@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from scheduler import (
     RosterProblem,
@@ -278,10 +279,9 @@ def test_enumeration_gives_every_row_within_its_reduced_cost_limit_and_says_when
     assert not complete and len(capped) == 3
 
 
-@pytest.mark.parametrize("solver", ["CBC", "SCIP"])
-def test_combining_candidate_rows_finds_the_least_roster_and_proves_there_is_none_below(
-    solver: str,
-) -> None:
+def two_rows_each() -> tuple[Planner, Any, list[list[Any]], int]:
+    """Curtois 1's first roster's row and one other for each agent: the planner, a master, the
+    candidates and the least objective of any roster of them (every combination scored)."""
     prob = curtois_problem(instance(1))
     planner = Planner(prob, 1, 0, None)
     start = first_roster(prob, 1.0)
@@ -296,14 +296,38 @@ def test_combining_candidate_rows_finds_the_least_roster_and_proves_there_is_non
         candidates.append([_columns._Column(r, pricer.cost(r))
                            for r in ([row, other] if other != row else [row])])
     assert sum(len(c) for c in candidates) >= len(candidates) + 4
-    # every combination, scored by the planner's exact objective
     least = min(planner.objective(State(rows=[list(c.row) for c in pick]))
                 for pick in itertools.product(*candidates))
-    master = _columns._Master(planner, len(prob.agents))
-    rows, proven = _columns._combine(master, candidates, least, 30.0, solver)
+    return planner, _columns._Master(planner, len(prob.agents)), candidates, least
+
+
+@pytest.mark.parametrize(("solver", "copies"), [("CBC", 1), ("SCIP", 1), ("SCIP", 2)])
+def test_combining_candidate_rows_finds_the_least_roster_and_proves_there_is_none_below(
+    solver: str, copies: int,
+) -> None:
+    planner, master, candidates, least = two_rows_each()
+    rows, proven = _columns._combine(master, candidates, least, 30.0, solver, copies)
     assert proven and rows is not None
     assert planner.objective(State(rows=list(rows))) == least
-    assert _columns._combine(master, candidates, least - 1, 30.0, solver) == (None, True)
+    assert _columns._combine(master, candidates, least - 1, 30.0, solver, copies) == (None, True)
+
+
+def test_combining_reads_the_roster_off_the_copy_that_ended_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    planner, master, candidates, least = two_rows_each()
+
+    def copy_ends_first(mip: Any, solver: str, seconds: float, copies: int) -> Any:
+        proto = linear_solver_pb2.MPModelProto()
+        mip.ExportModelToProto(proto)
+        copy = pywraplp.Solver.CreateSolver(solver)
+        copy.LoadModelFromProto(proto)
+        return copy, copy.Solve()
+
+    monkeypatch.setattr(_columns, "_first_to_end", copy_ends_first)
+    rows, proven = _columns._combine(master, candidates, least, 30.0, "SCIP", 2)
+    assert proven and rows is not None
+    assert planner.objective(State(rows=list(rows))) == least
 
 
 def test_enumerating_every_row_that_could_do_better_proves_the_roster_optimal(
@@ -386,35 +410,38 @@ def test_an_incomplete_enumeration_gives_the_integer_master_its_rows_of_least_re
                                                        time.monotonic())).ok
 
 
-def test_after_an_enumeration_cut_short_scip_combines_its_rows_then_rows_up_to_the_best_minus_one(
+def test_after_an_enumeration_cut_short_scip_combines_rows_listed_afresh_up_to_shares_of_reach(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
     monkeypatch.setattr(_columns, "_ENUM_CAP", 3)  # every agent's list cut short
     monkeypatch.setattr(_columns, "_ENUM_GIVEN", 0)  # its rows not given to the integer master
+    monkeypatch.setattr(_columns, "_REACH_ROWS", 10**6)  # every row within the level to SCIP
     prob = curtois_problem(instance(1))
     planner = Planner(prob, 1, 0, None)
     start = first_roster(prob, 1.0)
-    reach_lists: list[tuple[int, list[Any], bool]] = []  # (agent, its rows, all of them)
-    enumerated: list[tuple[int, list[Any]]] = []  # (agent, the rows the enumeration listed)
+    # (agent, the duals, its limit, its rows, all of them) of each list reach asked for
+    reach_lists: list[tuple[int, Any, float, list[Any], bool]] = []
+    enumerated: list[tuple[int, Any, list[Any]]] = []  # (agent, duals, the enumeration's rows)
     agent_of = pricers_agents(monkeypatch)
     real_enumerate = _columns._Pricer.enumerate
 
     def enumerate_rows(self: Any, *args: Any) -> Any:
         columns, whole = real_enumerate(self, *args)
         if args[3] == _columns._REACH_CAP:
-            reach_lists.append((agent_of[id(self)], columns, whole))
+            reach_lists.append((agent_of[id(self)], args[0], args[1], columns, whole))
         else:
-            enumerated.append((agent_of[id(self)], columns))
+            enumerated.append((agent_of[id(self)], args[0], columns))
         return columns, whole
 
     calls: list[tuple[int, list[set[tuple[str | None, ...]]], list[Any] | None, bool]] = []
     real_combine = _columns._combine
 
     def combine(master: Any, candidates: Any, limit: int, seconds: float,
-                solver: str = "CBC") -> Any:
-        rows, proven = real_combine(master, candidates, limit, seconds, solver)
+                solver: str = "CBC", copies: int = 1) -> Any:
+        rows, proven = real_combine(master, candidates, limit, seconds, solver, copies)
         if solver == "SCIP":
+            assert copies == 2  # one search a worker
             calls.append((limit, [{tuple(c.row) for c in columns} for columns in candidates],
                           rows, proven))
         return rows, proven
@@ -422,31 +449,115 @@ def test_after_an_enumeration_cut_short_scip_combines_its_rows_then_rows_up_to_t
     monkeypatch.setattr(_columns._Pricer, "enumerate", enumerate_rows)
     monkeypatch.setattr(_columns, "_combine", combine)
     outcome = priced_and_dived(prob, start, 20, [])
-    # first SCIP over the rows the enumeration had listed (and the master's columns that fit)
-    assert calls and any(columns for _, columns in enumerated)
-    target, first, rows, _ = calls[0]
-    assert all({tuple(c.row) for c in columns} <= first[a] for a, columns in enumerated)
-    if rows is not None:  # found and kept: nothing listed again
-        assert len(calls) == 1 and not reach_lists
-    else:
-        # then each agent's rows listed alone (a few hundred each on Instance 1: all of them)
-        assert sorted(a for a, _, _ in reach_lists) == list(range(len(prob.agents)))
-        assert all(whole for _, _, whole in reach_lists)
-        steps = calls[1:]
-        assert steps and len(steps) <= len(_columns.REACH_STEPS)
-        # one limit (the best minus one); the rows' room goes up while SCIP proves there is none
-        assert {limit for limit, _, _, _ in steps} == {target}
-        for (_, before, rows, proven), (_, after, _, _) in itertools.pairwise(steps):
-            assert rows is None and proven
-            assert all(b <= c for b, c in zip(before, after, strict=True))
-        _, last, rows, _ = steps[-1]
-        if len(steps) == len(_columns.REACH_STEPS) and rows is None:  # every listed row given
-            assert all({tuple(c.row) for c in columns} <= last[a]
-                       for a, columns, _ in reach_lists)
-    if rows is not None:  # SCIP's roster is kept
-        assert outcome.state.objective <= planner.objective(State(rows=list(rows))) <= target
+    assert calls and any(columns for _, _, columns in enumerated)
+    n = len(prob.agents)
+    # before each SCIP step every agent's rows listed afresh (a few hundred each on Instance 1:
+    # all of them), under the enumeration's duals
+    assert len(calls) <= len(_columns.REACH_STEPS) and len(reach_lists) == n * len(calls)
+    duals = enumerated[0][1]
+    assert all(listed[1] is duals for listed in reach_lists)
+    steps = [reach_lists[k * n:(k + 1) * n] for k in range(len(calls))]
+    # one below the best (a roster SCIP found lowers it); the rows' room goes up while SCIP
+    # proves there is none better
+    found = [rows for _, _, rows, _ in calls if rows is not None]
+    for k, (step, (target, candidates, _, _)) in enumerate(zip(steps, calls, strict=True)):
+        assert sorted(a for a, *_ in step) == list(range(n))
+        limits = {a: limit for a, _, limit, _, _ in step}
+        assert all(whole for *_, whole in step)
+        # SCIP over every row listed, and every row the enumeration listed that fits as well
+        assert all({tuple(c.row) for c in columns} <= candidates[a] for a, _, _, columns, _ in step)
+        assert all(tuple(c.row) in candidates[a] for a, _, columns in enumerated for c in columns
+                   if c.cost - _columns._worked(c.row, duals) <= limits[a] + 1e-6)
+        if k:
+            before, _, rows, proven = calls[k - 1]
+            assert proven
+            if rows is None:
+                assert target == before
+                assert all(limits[a] > limit for a, _, limit, _, _ in steps[k - 1])
+            else:
+                assert target == planner.objective(State(rows=list(rows))) - 1
+    if found:  # SCIP's rosters are kept
+        assert outcome.state.objective <= planner.objective(State(rows=list(found[-1])))
     assert check_roster(prob, _solver._searched_roster(prob, outcome, outcome.bound,
                                                        time.monotonic())).ok
+
+
+def test_reach_gives_scip_each_agents_least_reduced_costs_first_then_twice_as_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
+    monkeypatch.setattr(_columns, "_ENUM_CAP", 3)  # every agent's list cut short
+    monkeypatch.setattr(_columns, "_ENUM_GIVEN", 0)  # its rows not given to the integer master
+    monkeypatch.setattr(_columns, "_REACH_ROWS", 2)
+    prob = curtois_problem(instance(1))
+    start = first_roster(prob, 1.0)
+    agent_of = pricers_agents(monkeypatch)
+    # ("enumeration" | "reach", (agent, duals, limit, rows)); ("scip", (the rows of the
+    # master's columns that fit, the rows given, its roster, proven, its limit))
+    events: list[tuple[str, Any]] = []
+    real_enumerate = _columns._Pricer.enumerate
+
+    def enumerate_rows(self: Any, *args: Any) -> Any:
+        columns, whole = real_enumerate(self, *args)
+        kind = "reach" if args[3] == _columns._REACH_CAP else "enumeration"
+        events.append((kind, (agent_of[id(self)], args[0], args[1], columns)))
+        return columns, whole
+
+    real_combine = _columns._combine
+
+    def combine(master: Any, candidates: Any, limit: int, seconds: float,
+                solver: str = "CBC", copies: int = 1) -> Any:
+        if solver == "SCIP":
+            fitting = [[tuple(c.row) for c in columns]
+                       for columns in _columns._fitting(master, limit)]
+        rows, proven = real_combine(master, candidates, limit, seconds, solver, copies)
+        if solver == "SCIP":
+            events.append(("scip", (fitting, [[tuple(c.row) for c in columns]
+                                              for columns in candidates], rows, proven, limit)))
+        return rows, proven
+
+    monkeypatch.setattr(_columns._Pricer, "enumerate", enumerate_rows)
+    monkeypatch.setattr(_columns, "_combine", combine)
+    priced_and_dived(prob, start, 20, [])
+    scips = [i for i, (kind, _) in enumerate(events) if kind == "scip"]
+    assert scips
+    enumerated: dict[int, list[Any]] = {}
+    for kind, event in events:
+        if kind == "enumeration":
+            enumerated.setdefault(event[0], []).extend(event[3])
+    duals = next(event[1] for kind, event in events if kind == "enumeration")
+    planner = Planner(prob, 1, 0, None)
+    pricers = [_columns._Pricer(planner, a) for a in range(len(prob.agents))]
+
+    def rc(a: int, row: Any) -> float:
+        return float(pricers[a].cost(list(row))) - _columns._worked(list(row), duals)
+
+    cap = 0
+    ranked: dict[int, dict[tuple[str | None, ...], float]] = {}  # each agent's rows in the level
+    first_limit = 0  # the limit of the level's first SCIP search
+    for k, i in enumerate(scips):
+        fitting, given, _, _, limit = events[i][1]
+        since = events[scips[k - 1] + 1:i] if k else events[:i]
+        listing = {event[0]: event for kind, event in since if kind == "reach"}
+        if listing:  # rows listed afresh (the first or a higher level): the least few
+            cap, first_limit = _columns._REACH_ROWS, limit
+            ranked = {a: {row: rc(a, row) for row in [
+                *fitting[a], *(tuple(c.row) for c in [*enumerated.get(a, []), *columns])]
+                if rc(a, row) <= level + 1e-6} for a, (_, _, level, columns) in listing.items()}
+        else:  # the same rows, SCIP having proved none better among those given: twice as many
+            cap *= 2
+            _, before, rows, proven, _ = events[scips[k - 1]][1]
+            assert proven and any(len(b) == cap // 2 for b in before)
+            if rows is not None:  # kept: one below it now
+                assert limit == planner.objective(State(rows=list(rows))) - 1
+        for a, rows_given in enumerate(given):
+            keys = set(rows_given)
+            assert keys <= ranked[a].keys() and len(keys) == len(rows_given) <= cap
+            if limit == first_limit:  # (a lower limit leaves out the rows it has no room for)
+                assert len(keys) == min(cap, len(ranked[a]))
+                omitted = [gap for row, gap in ranked[a].items() if row not in keys]
+                if rows_given and omitted:  # the least reduced costs first
+                    assert max(ranked[a][row] for row in keys) <= min(omitted) + 1e-6
 
 
 def test_the_integer_master_over_the_columns_found_ends_the_dives_and_its_roster_is_kept(
