@@ -365,13 +365,19 @@ def pricers_agents(monkeypatch: pytest.MonkeyPatch) -> dict[int, int]:
     return agent_of
 
 
+def cut_short_after_the_first_dive(monkeypatch: pytest.MonkeyPatch, given: int) -> None:
+    """The enumeration after the first dive, every agent's list cut short (3 rows), at most
+    ``given`` of its rows given to the integer master."""
+    monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)
+    monkeypatch.setattr(_columns, "_ENUM_CAP", 3)
+    monkeypatch.setattr(_columns, "_ENUM_GIVEN", given)
+
+
 @pytest.mark.parametrize("given", [10**6, 5])  # every listed row; the 5 least
 def test_an_incomplete_enumeration_gives_the_integer_master_its_rows_of_least_reduced_cost(
     monkeypatch: pytest.MonkeyPatch, given: int,
 ) -> None:
-    monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
-    monkeypatch.setattr(_columns, "_ENUM_CAP", 3)  # every agent's list cut short
-    monkeypatch.setattr(_columns, "_ENUM_GIVEN", given)
+    cut_short_after_the_first_dive(monkeypatch, given)
     prob = curtois_problem(instance(1))
     start = first_roster(prob, 1.0)
     agent_of = pricers_agents(monkeypatch)
@@ -413,9 +419,7 @@ def test_an_incomplete_enumeration_gives_the_integer_master_its_rows_of_least_re
 def test_after_an_enumeration_cut_short_scip_combines_rows_listed_afresh_up_to_shares_of_reach(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
-    monkeypatch.setattr(_columns, "_ENUM_CAP", 3)  # every agent's list cut short
-    monkeypatch.setattr(_columns, "_ENUM_GIVEN", 0)  # its rows not given to the integer master
+    cut_short_after_the_first_dive(monkeypatch, 0)  # its rows not given to the integer master
     monkeypatch.setattr(_columns, "_REACH_ROWS", 10**6)  # every row within the level to SCIP
     prob = curtois_problem(instance(1))
     planner = Planner(prob, 1, 0, None)
@@ -485,9 +489,7 @@ def test_after_an_enumeration_cut_short_scip_combines_rows_listed_afresh_up_to_s
 def test_reach_gives_scip_each_agents_least_reduced_costs_first_then_twice_as_many(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_columns, "ENUM_GAP", 10**6)  # the enumeration after the first dive
-    monkeypatch.setattr(_columns, "_ENUM_CAP", 3)  # every agent's list cut short
-    monkeypatch.setattr(_columns, "_ENUM_GIVEN", 0)  # its rows not given to the integer master
+    cut_short_after_the_first_dive(monkeypatch, 0)  # its rows not given to the integer master
     monkeypatch.setattr(_columns, "_REACH_ROWS", 2)
     prob = curtois_problem(instance(1))
     start = first_roster(prob, 1.0)
